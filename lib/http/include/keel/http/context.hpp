@@ -1,0 +1,42 @@
+// keel/http/context.hpp — per-request state that travels with a request through middleware.
+//
+// Holds the request id, the deadline every wait must respect, the latency-budget account and the
+// matched route. Owned by the connection; valid until the response is written.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "keel/core/deadline.hpp"
+#include "keel/core/stage_account.hpp"
+
+namespace keel::http {
+
+class RequestContext {
+ public:
+  [[nodiscard]] std::string_view request_id() const noexcept { return request_id_; }
+  [[nodiscard]] Deadline deadline() const noexcept { return deadline_; }
+  // Deadlines only tighten (a client's deadline header, a route budget).
+  void TightenDeadline(Deadline d) noexcept { deadline_ = deadline_.Tighten(d); }
+  [[nodiscard]] StageAccount& stages() noexcept { return stages_; }
+  [[nodiscard]] const StageAccount& stages() const noexcept { return stages_; }
+  // The matched route template ("/v1/products/{id:int}"), "<unmatched>" before/without a match.
+  [[nodiscard]] std::string_view route() const noexcept { return route_; }
+
+  // Used by the server (not for handlers).
+  void Reset(std::string request_id, Deadline deadline) {
+    request_id_ = std::move(request_id);
+    deadline_ = deadline;
+    stages_.Reset();
+    route_ = "<unmatched>";
+  }
+  void set_route(std::string_view route) noexcept { route_ = route; }
+
+ private:
+  std::string request_id_;
+  Deadline deadline_ = Deadline::Never();
+  StageAccount stages_;
+  std::string_view route_ = "<unmatched>";
+};
+
+}  // namespace keel::http

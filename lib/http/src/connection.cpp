@@ -1,0 +1,518 @@
+#include "connection.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <cstring>
+#include <exception>
+
+#include "keel/core/check.hpp"
+#include "keel/http/problem.hpp"
+#include "server_timing.hpp"
+
+namespace keel::http {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+constexpr std::size_t kInitialBuffer = 4096;
+constexpr std::size_t kMaxRetainedOut = 64 * 1024;
+constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
+
+bool ValidRequestId(std::string_view id) {
+  if (id.empty() || id.size() > 64) {
+    return false;
+  }
+  for (char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == ':' || c == '-';
+    if (!ok) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Splits a request-target into path and query; absolute-form loses its scheme and authority.
+void SplitTarget(std::string_view target, std::string_view& path, std::string_view& query) {
+  if (!target.empty() && target.front() != '/') {
+    const auto scheme_end = target.find("://");
+    if (scheme_end != std::string_view::npos) {
+      const auto path_start = target.find_first_of("/?", scheme_end + 3);
+      target = path_start == std::string_view::npos ? std::string_view("/")
+                                                    : target.substr(path_start);
+    }
+  }
+  const auto q = target.find('?');
+  path = target.substr(0, q);
+  query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+  if (path.empty()) {
+    path = "/";
+  }
+}
+
+bool StatusHasNoBody(int status) { return status < 200 || status == 204 || status == 304; }
+}  // namespace
+
+Connection::Connection(Worker& worker, asio::ip::tcp::socket socket, bool admin_listener)
+    : worker_(worker), socket_(std::move(socket)), admin_listener_(admin_listener) {
+  boost::system::error_code ec;
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  socket_.non_blocking(true, ec);
+  const auto ep = socket_.remote_endpoint(ec);
+  if (!ec) {
+    remote_ = ep.address().to_string();
+  }
+  worker_.Register(this);
+  if (worker_.shared.observer != nullptr) {
+    worker_.shared.observer->OnConnectionOpened();
+  }
+}
+
+Connection::~Connection() {
+  worker_.Unregister(this);
+  if (worker_.shared.observer != nullptr) {
+    worker_.shared.observer->OnConnectionClosed();
+  }
+}
+
+void Connection::SetPhase(Phase p, std::chrono::nanoseconds timeout) {
+  phase_ = p;
+  phase_deadline_ = Clock::now() + timeout;
+}
+
+void Connection::EnforceDeadline(Clock::time_point now) {
+  if (phase_ != Phase::kHandler && now >= phase_deadline_ && !timed_out_) {
+    timed_out_ = true;
+    boost::system::error_code ec;
+    socket_.cancel(ec);
+  }
+}
+
+void Connection::RequestClose() {
+  close_requested_ = true;
+  if (phase_ == Phase::kIdle) {
+    boost::system::error_code ec;
+    socket_.cancel(ec);
+  }
+}
+
+void Connection::EnsureCapacity(std::size_t bytes) {
+  if (bytes <= in_capacity_) {
+    return;
+  }
+  std::size_t cap = in_capacity_ == 0 ? kInitialBuffer : in_capacity_;
+  while (cap < bytes) {
+    cap *= 2;
+  }
+  auto bigger = std::make_unique<char[]>(cap);
+  if (end_ > begin_) {
+    std::memcpy(bigger.get(), in_.get() + begin_, end_ - begin_);
+  }
+  end_ -= begin_;
+  begin_ = 0;
+  in_ = std::move(bigger);
+  in_capacity_ = cap;
+  buffer_moved_ = true;
+}
+
+// Reads at least one byte into in_[end_..). Returns false on EOF, error or timeout.
+asio::awaitable<bool> Connection::ReadMore() {
+  if (end_ == in_capacity_) {
+    if (begin_ > 0 && phase_ != Phase::kBody) {
+      std::memmove(in_.get(), in_.get() + begin_, end_ - begin_);
+      end_ -= begin_;
+      begin_ = 0;
+      buffer_moved_ = true;
+    } else {
+      EnsureCapacity(in_capacity_ * 2);
+    }
+  }
+  for (;;) {
+    boost::system::error_code ec;
+    const std::size_t n = socket_.read_some(asio::buffer(in_.get() + end_, in_capacity_ - end_), ec);
+    if (!ec) {
+      end_ += n;
+      co_return true;
+    }
+    if (ec != asio::error::would_block && ec != asio::error::try_again) {
+      co_return false;
+    }
+    auto [wait_ec] = co_await socket_.async_wait(asio::ip::tcp::socket::wait_read, kAwait);
+    if (wait_ec || timed_out_) {
+      co_return false;
+    }
+  }
+}
+
+asio::awaitable<bool> Connection::Flush() {
+  if (out_.empty()) {
+    co_return true;
+  }
+  boost::system::error_code ec;
+  std::size_t written = socket_.write_some(asio::buffer(out_), ec);
+  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+    co_return false;
+  }
+  if (written < out_.size()) {
+    SetPhase(Phase::kWrite, worker_.shared.settings.write_timeout);
+    auto [wec, n] = co_await asio::async_write(
+        socket_, asio::buffer(out_.data() + written, out_.size() - written), kAwait);
+    if (wec || timed_out_) {
+      co_return false;
+    }
+  }
+  if (out_.capacity() > kMaxRetainedOut) {
+    std::string().swap(out_);
+  } else {
+    out_.clear();
+  }
+  co_return true;
+}
+
+std::string Connection::RequestIdFor(const RequestHead& head) {
+  if (auto id = head.headers.Find("x-request-id"); id && ValidRequestId(*id)) {
+    return std::string(*id);
+  }
+  return worker_.ids.Next();
+}
+
+void Connection::AppendResponse(const Response& r, bool head_only, bool close,
+                                std::string_view request_id) {
+  const int status = r.status();
+  out_ += "HTTP/1.1 ";
+  out_ += std::to_string(status);
+  out_ += ' ';
+  out_ += StatusReason(status);
+  out_ += "\r\nDate: ";
+  out_ += worker_.date.Get();
+  out_ += "\r\n";
+  for (const auto& [name, value] : r.headers()) {
+    out_ += name;
+    out_ += ": ";
+    out_ += value;
+    out_ += "\r\n";
+  }
+  if (!StatusHasNoBody(status)) {
+    out_ += "Content-Length: ";
+    out_ += std::to_string(r.body().size());
+    out_ += "\r\n";
+  }
+  if (!request_id.empty()) {
+    out_ += "X-Request-Id: ";
+    out_ += request_id;
+    out_ += "\r\n";
+  }
+  if (worker_.shared.settings.server_timing && phase_ == Phase::kHandler) {
+    out_ += "Server-Timing: ";
+    AppendServerTiming(out_, context_.stages(), Clock::now() - request_started_);
+    out_ += "\r\n";
+  }
+  if (close) {
+    out_ += "Connection: close\r\n";
+  }
+  out_ += "\r\n";
+  if (!head_only && !StatusHasNoBody(status)) {
+    out_ += r.body();
+  }
+}
+
+// A protocol error before a handler could run: answer and mark the connection for closing.
+void Connection::WriteErrorAndClose(int status, std::string_view detail) {
+  const std::string id = worker_.ids.Next();
+  AppendResponse(ProblemResponse(status, detail, id), false, true, id);
+}
+
+asio::awaitable<bool> Connection::ReadBody(RequestHead& head, std::size_t& head_size,
+                                           std::uint64_t limit, std::string_view& body,
+                                           std::size_t& total, bool& close) {
+  const auto& settings = worker_.shared.settings;
+  if (head.content_length) {
+    const std::uint64_t length = *head.content_length;
+    if (length > limit) {
+      WriteErrorAndClose(413, "the request body of " + std::to_string(length) +
+                                  " bytes exceeds this route's limit of " +
+                                  std::to_string(limit) + " bytes");
+      close = true;
+      co_return false;
+    }
+    const std::size_t need = head_size + static_cast<std::size_t>(length);
+    if (end_ - begin_ < need) {
+      if (head.expect_continue && head.version_minor >= 1) {
+        out_ += "HTTP/1.1 100 Continue\r\n\r\n";
+        if (!co_await Flush()) {
+          co_return false;
+        }
+      }
+      EnsureCapacity(begin_ + need);
+      SetPhase(Phase::kBody, settings.body_timeout);
+      while (end_ - begin_ < need) {
+        if (!co_await ReadMore()) {
+          if (timed_out_) {
+            timed_out_ = false;
+            WriteErrorAndClose(408, "the request body did not arrive in time");
+            close = true;
+          }
+          co_return false;
+        }
+        SetPhase(Phase::kBody, settings.body_timeout);  // progress resets the body timer
+      }
+    }
+    body = std::string_view(in_.get() + begin_ + head_size, static_cast<std::size_t>(length));
+    total = need;
+    co_return true;
+  }
+  if (!head.chunked) {
+    body = {};
+    total = head_size;
+    co_return true;
+  }
+  // Chunked: decode into chunked_body_, consuming wire bytes right after the head in place.
+  chunked_body_.clear();
+  ChunkedDecoder decoder(worker_.shared.limits, limit);
+  bool sent_continue = false;
+  SetPhase(Phase::kBody, settings.body_timeout);
+  for (;;) {
+    const std::size_t data_at = begin_ + head_size;
+    const auto step =
+        decoder.Feed(std::string_view(in_.get() + data_at, end_ - data_at), chunked_body_);
+    if (step.status != 0) {
+      WriteErrorAndClose(step.status, step.detail);
+      close = true;
+      co_return false;
+    }
+    std::memmove(in_.get() + data_at, in_.get() + data_at + step.consumed,
+                 end_ - data_at - step.consumed);
+    end_ -= step.consumed;
+    if (step.done) {
+      break;
+    }
+    if (head.expect_continue && head.version_minor >= 1 && !sent_continue) {
+      sent_continue = true;
+      out_ += "HTTP/1.1 100 Continue\r\n\r\n";
+      if (!co_await Flush()) {
+        co_return false;
+      }
+    }
+    if (end_ == in_capacity_) {
+      EnsureCapacity(in_capacity_ * 2);
+    }
+    if (!co_await ReadMore()) {
+      if (timed_out_) {
+        timed_out_ = false;
+        WriteErrorAndClose(408, "the request body did not arrive in time");
+        close = true;
+      }
+      co_return false;
+    }
+    SetPhase(Phase::kBody, settings.body_timeout);
+  }
+  body = chunked_body_;
+  total = head_size;
+  co_return true;
+}
+
+// Serves the request whose complete head starts at begin_. Returns false when the connection
+// must close (after flushing whatever was appended to out_).
+asio::awaitable<bool> Connection::ServeOne(std::size_t head_size, bool& close) {
+  const auto& shared = worker_.shared;
+  RequestHead& head = head_;
+  std::string_view path, query;
+  SplitTarget(head.target, path, query);
+
+  const Router& primary = admin_listener_ ? *shared.admin_routes : *shared.routes;
+  RouteMatch match = primary.Match(head.method, path);
+  bool admin = admin_listener_;
+  if (!admin_listener_ && shared.admin_on_main && match.kind == RouteMatch::Kind::kNotFound) {
+    RouteMatch admin_match = shared.admin_routes->Match(head.method, path);
+    if (admin_match.kind != RouteMatch::Kind::kNotFound) {
+      match = std::move(admin_match);
+      admin = true;
+    }
+  }
+  if (match.route != nullptr && match.route->options.admin) {
+    admin = true;
+  }
+  const std::uint64_t limit = match.route != nullptr && match.route->options.max_body_bytes
+                                  ? *match.route->options.max_body_bytes
+                                  : shared.settings.max_body_bytes;
+
+  std::string_view body;
+  std::size_t total = 0;
+  buffer_moved_ = false;
+  if (!co_await ReadBody(head, head_size, limit, body, total, close)) {
+    co_return false;
+  }
+  if (buffer_moved_) {
+    // The buffer grew while the body arrived: re-derive the head's views into the new buffer.
+    const auto again = ParseRequestHead(std::string_view(in_.get() + begin_, end_ - begin_),
+                                        shared.limits, head);
+    KEEL_ASSERT(again.kind == ParseOutcome::Kind::kComplete);
+    (void)again;
+    SplitTarget(head.target, path, query);
+    match = (admin ? *shared.admin_routes : primary).Match(head.method, path);
+    if (head.content_length) {
+      body = std::string_view(in_.get() + begin_ + head_size,
+                              static_cast<std::size_t>(*head.content_length));
+    }
+  }
+
+  phase_ = Phase::kHandler;
+  const auto handler_started = Clock::now();
+  context_.Reset(RequestIdFor(head), Deadline::Never());
+  context_.stages().Add(Stage::kRead, handler_started - request_started_);
+  request_.Assign({head.method, head.method_text, head.target, path, query, head.version_minor,
+                   body, remote_},
+                  std::move(head.headers));
+  close = close || !head.keep_alive || close_requested_ || shared.draining.load();
+
+  Response response;
+  switch (match.kind) {
+    case RouteMatch::Kind::kFound:
+      context_.set_route(match.route->path_template);
+      request_.SetPathParams(std::move(match.params));
+      if (!admin) {
+        worker_.in_flight.fetch_add(1, std::memory_order_relaxed);
+      }
+      try {
+        response = co_await RunChain(match.route->chain, match.route->handler, request_, context_);
+      } catch (const std::exception& e) {
+        response = ProblemResponse(500, "the handler failed unexpectedly", context_.request_id());
+      }
+      if (!admin) {
+        worker_.in_flight.fetch_sub(1, std::memory_order_relaxed);
+      }
+      break;
+    case RouteMatch::Kind::kMethodNotAllowed:
+      response = ProblemResponse(
+          405, "method " + std::string(head.method_text) + " is not allowed on this resource",
+          context_.request_id());
+      response.SetHeader("Allow", match.allow);
+      break;
+    case RouteMatch::Kind::kBadPath:
+      response = ProblemResponse(400, match.detail, context_.request_id());
+      break;
+    case RouteMatch::Kind::kNotFound:
+      response = ProblemResponse(
+          head.method == Method::kOther ? 501 : 404,
+          head.method == Method::kOther
+              ? "method " + std::string(head.method_text) + " is not implemented"
+              : "no resource at " + std::string(path),
+          context_.request_id());
+      break;
+  }
+  const auto handler_done = Clock::now();
+  context_.stages().Add(Stage::kHandler, handler_done - handler_started);
+  close = close || response.close();
+  AppendResponse(response, head.method == Method::kHead, close, context_.request_id());
+  context_.stages().Add(Stage::kWrite, Clock::now() - handler_done);
+
+  if (shared.observer != nullptr) {
+    CompletedRequest done;
+    done.request_id = context_.request_id();
+    done.route = context_.route();
+    done.method_text = head.method_text;
+    done.method = head.method;
+    done.target = head.target;
+    done.remote_addr = remote_;
+    done.status = response.status();
+    done.bytes_in = body.size();
+    done.bytes_out = response.body().size();
+    done.duration = Clock::now() - request_started_;
+    done.stages = &context_.stages();
+    done.admin = admin;
+    shared.observer->OnRequest(done);
+  }
+  begin_ += total;
+  co_return !close;
+}
+
+asio::awaitable<void> Connection::Run() {
+  const auto& shared = worker_.shared;
+  bool close = false;
+  while (!close) {
+    // Serve every complete request already buffered (pipelining), answers in order.
+    while (begin_ < end_ && !close) {
+      const auto outcome =
+          ParseRequestHead(std::string_view(in_.get() + begin_, end_ - begin_), shared.limits,
+                           head_);
+      if (outcome.kind == ParseOutcome::Kind::kIncomplete) {
+        break;
+      }
+      if (outcome.kind == ParseOutcome::Kind::kFailed) {
+        WriteErrorAndClose(outcome.status, outcome.detail);
+        close = true;
+        break;
+      }
+      if (!co_await ServeOne(outcome.consumed, close)) {
+        close = true;
+      }
+      request_started_ = Clock::now();
+    }
+    if (!co_await Flush() || close) {
+      break;
+    }
+    if (begin_ == end_) {
+      // Idle between requests: hold no buffer while waiting.
+      begin_ = end_ = 0;
+      in_.reset();
+      in_capacity_ = 0;
+      if (close_requested_ || shared.draining.load()) {
+        break;
+      }
+      SetPhase(Phase::kIdle, shared.settings.keepalive_timeout);
+      auto [ec] = co_await socket_.async_wait(asio::ip::tcp::socket::wait_read, kAwait);
+      if (ec || timed_out_ || close_requested_) {
+        break;
+      }
+      EnsureCapacity(kInitialBuffer);
+      request_started_ = Clock::now();
+      SetPhase(Phase::kHeader, shared.settings.header_timeout);
+    } else if (phase_ != Phase::kHeader) {
+      SetPhase(Phase::kHeader, shared.settings.header_timeout);
+    }
+    if (!co_await ReadMore()) {
+      if (timed_out_ && phase_ == Phase::kHeader && end_ > begin_) {
+        timed_out_ = false;
+        WriteErrorAndClose(408, "the request head did not arrive in time");
+        co_await Flush();
+      }
+      break;
+    }
+  }
+  co_await LingeringClose();
+}
+
+// Half-close, then read and discard what the client still sends for a short while: closing with
+// unread input makes the kernel send RST, which can destroy the response before the client reads
+// it (the reason for nginx's lingering_close).
+asio::awaitable<void> Connection::LingeringClose() {
+  constexpr std::size_t kMaxDiscard = 256 * 1024;
+  constexpr auto kLinger = std::chrono::seconds(1);
+  boost::system::error_code ec;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  if (!ec) {
+    timed_out_ = false;
+    SetPhase(Phase::kWrite, kLinger);
+    char sink[4096];
+    std::size_t discarded = 0;
+    while (discarded < kMaxDiscard && !timed_out_) {
+      const std::size_t n = socket_.read_some(asio::buffer(sink), ec);
+      if (!ec) {
+        discarded += n;
+        continue;
+      }
+      if (ec != asio::error::would_block && ec != asio::error::try_again) {
+        break;  // EOF: the client has closed its side too
+      }
+      auto [wait_ec] = co_await socket_.async_wait(asio::ip::tcp::socket::wait_read, kAwait);
+      if (wait_ec) {
+        break;
+      }
+    }
+  }
+  socket_.close(ec);
+}
+
+}  // namespace keel::http

@@ -1,0 +1,75 @@
+// connection.hpp — one HTTP/1.1 connection's life, as a coroutine (private to keel::http).
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "h1_parser.hpp"
+#include "keel/http/context.hpp"
+#include "keel/http/request.hpp"
+#include "keel/http/response.hpp"
+#include "worker.hpp"
+
+namespace keel::http {
+
+class Connection {
+ public:
+  enum class Phase { kIdle, kHeader, kBody, kHandler, kWrite };
+
+  Connection(Worker& worker, boost::asio::ip::tcp::socket socket, bool admin_listener);
+  ~Connection();
+
+  boost::asio::awaitable<void> Run();
+
+  // Called by the worker's sweep: ends the current wait if its phase deadline passed.
+  void EnforceDeadline(std::chrono::steady_clock::time_point now);
+  // Called on drain: an idle connection closes now, a busy one after its response.
+  void RequestClose();
+
+  Connection* prev = nullptr;
+  Connection* next = nullptr;
+
+ private:
+  struct HeadInfo;
+  void SetPhase(Phase p, std::chrono::nanoseconds timeout);
+  boost::asio::awaitable<bool> ReadMore();
+  boost::asio::awaitable<bool> Flush();
+  boost::asio::awaitable<void> LingeringClose();
+  boost::asio::awaitable<bool> ServeOne(std::size_t head_size, bool& close);
+  boost::asio::awaitable<bool> ReadBody(RequestHead& head, std::size_t& head_size,
+                                        std::uint64_t limit, std::string_view& body,
+                                        std::size_t& total, bool& close);
+  void EnsureCapacity(std::size_t bytes);
+  void WriteErrorAndClose(int status, std::string_view detail);
+  void AppendResponse(const Response& response, bool head_only, bool close,
+                      std::string_view request_id);
+  std::string RequestIdFor(const RequestHead& head);
+
+  Worker& worker_;
+  boost::asio::ip::tcp::socket socket_;
+  bool admin_listener_;
+  std::string remote_;
+
+  std::unique_ptr<char[]> in_;
+  std::size_t in_capacity_ = 0;
+  std::size_t begin_ = 0;
+  std::size_t end_ = 0;
+  bool buffer_moved_ = false;  // in_ was reallocated: views into it must be re-derived
+  std::string out_;
+
+  Phase phase_ = Phase::kIdle;
+  std::chrono::steady_clock::time_point phase_deadline_;
+  std::chrono::steady_clock::time_point request_started_;
+  bool timed_out_ = false;
+  bool close_requested_ = false;
+
+  RequestHead head_;
+  Request request_;
+  RequestContext context_;
+  std::string chunked_body_;
+};
+
+}  // namespace keel::http

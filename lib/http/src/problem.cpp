@@ -1,0 +1,86 @@
+#include "keel/http/problem.hpp"
+
+#include <cstdio>
+
+namespace keel::http {
+
+void AppendJsonString(std::string& out, std::string_view s) {
+  out += '"';
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += ch;
+        }
+    }
+  }
+  out += '"';
+}
+
+Response ProblemResponse(const Problem& p, std::string_view instance) {
+  std::string body;
+  body.reserve(128 + p.detail.size());
+  body += "{\"type\":";
+  AppendJsonString(body, p.type);
+  body += ",\"title\":";
+  AppendJsonString(body, p.title.empty() ? StatusReason(p.status) : std::string_view(p.title));
+  body += ",\"status\":";
+  body += std::to_string(p.status);
+  body += ",\"detail\":";
+  AppendJsonString(body, p.detail);
+  body += ",\"instance\":";
+  AppendJsonString(body, instance);
+  if (!p.errors.empty()) {
+    body += ",\"errors\":[";
+    for (std::size_t i = 0; i < p.errors.size(); ++i) {
+      body += i == 0 ? "{\"field\":" : ",{\"field\":";
+      AppendJsonString(body, p.errors[i].field);
+      body += ",\"detail\":";
+      AppendJsonString(body, p.errors[i].detail);
+      body += '}';
+    }
+    body += ']';
+  }
+  body += '}';
+  Response r(p.status);
+  r.SetHeader("Content-Type", "application/problem+json");
+  r.set_body(std::move(body));
+  return r;
+}
+
+Response ProblemResponse(int status, std::string_view detail, std::string_view instance) {
+  Problem p;
+  p.status = status;
+  p.detail = std::string(detail);
+  return ProblemResponse(p, instance);
+}
+
+Response ErrorResponse(const Error& error, std::string_view instance) {
+  Response r = ProblemResponse(ErrorHttpStatus(error.code()), error.message(), instance);
+  if (auto after = error.retry_after()) {
+    r.SetHeader("Retry-After", std::to_string(after->count()));
+  }
+  return r;
+}
+
+}  // namespace keel::http

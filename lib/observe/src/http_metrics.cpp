@@ -1,0 +1,143 @@
+#include "keel/observe/http_metrics.hpp"
+
+#include <cstddef>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace keel::observe {
+
+namespace {
+
+struct RouteKeyView {
+  std::string_view route;
+  http::Method method;
+  int status;
+  bool admin;
+};
+
+struct RouteKey {
+  explicit RouteKey(const RouteKeyView& v)
+      : route(v.route), method(v.method), status(v.status), admin(v.admin) {}
+  // Owned: "<unmatched>" and any future non-template route name need not outlive the request.
+  std::string route;
+  http::Method method;
+  int status;
+  bool admin;
+
+  [[nodiscard]] RouteKeyView View() const { return {route, method, status, admin}; }
+};
+
+struct RouteKeyHash {
+  using is_transparent = void;
+  std::size_t operator()(const RouteKeyView& k) const noexcept {
+    std::size_t h = std::hash<std::string_view>{}(k.route);
+    const auto extra = static_cast<std::size_t>(k.status) * 64 +
+                       static_cast<std::size_t>(k.method) * 2 + (k.admin ? 1 : 0);
+    return h ^ (extra + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2));
+  }
+  std::size_t operator()(const RouteKey& k) const noexcept { return (*this)(k.View()); }
+};
+
+struct RouteKeyEqual {
+  using is_transparent = void;
+  static bool Same(const RouteKeyView& a, const RouteKeyView& b) noexcept {
+    return a.status == b.status && a.method == b.method && a.admin == b.admin &&
+           a.route == b.route;
+  }
+  bool operator()(const RouteKey& a, const RouteKey& b) const noexcept {
+    return Same(a.View(), b.View());
+  }
+  bool operator()(const RouteKeyView& a, const RouteKey& b) const noexcept {
+    return Same(a, b.View());
+  }
+  bool operator()(const RouteKey& a, const RouteKeyView& b) const noexcept {
+    return Same(a.View(), b);
+  }
+};
+
+struct RouteMetrics {
+  Counter* requests;
+  Histogram* duration;  // null for admin requests
+};
+
+}  // namespace
+
+// One small map per metric shard: threads mostly own their shard, so the lock is uncontended,
+// and the sink's global lock is taken only when a combination is first seen on that shard.
+struct HttpMetricsObserver::Cache {
+  struct alignas(64) Shard {
+    std::mutex mu;
+    std::unordered_map<RouteKey, RouteMetrics, RouteKeyHash, RouteKeyEqual> map;
+  };
+  std::array<Shard, keel::detail::kMetricShards> shards;
+};
+
+HttpMetricsObserver::HttpMetricsObserver(MetricSink& sink, AccessLog* access_log)
+    : sink_(sink),
+      access_log_(access_log),
+      open_connections_(
+          sink.GetGauge("keel_http_open_connections", "Open client connections.")),
+      cache_(std::make_unique<Cache>()) {
+  for (std::size_t i = 0; i < kStageCount; ++i) {
+    const auto stage = static_cast<Stage>(i);
+    stage_seconds_[i] = &sink.GetHistogram(
+        "keel_http_request_stage_seconds",
+        "Time requests spent in each stage (read, queue, app, write, db, cache, upstream), for "
+        "requests that went through the stage.",
+        {{"stage", std::string(StageName(stage))}});
+  }
+}
+
+HttpMetricsObserver::~HttpMetricsObserver() = default;
+
+void HttpMetricsObserver::OnRequest(const http::CompletedRequest& request) noexcept {
+  const RouteKeyView key{request.route, request.method, request.status, request.admin};
+  auto& shard = cache_->shards[keel::detail::ThisThreadShard()];
+  RouteMetrics metrics;
+  {
+    std::lock_guard lock(shard.mu);
+    auto it = shard.map.find(key);
+    if (it == shard.map.end()) [[unlikely]] {
+      const std::string route(request.route);
+      const std::string code = std::to_string(request.status);
+      RouteMetrics fresh{};
+      if (request.admin) {
+        fresh.requests = &sink_.GetCounter("keel_http_admin_requests_total",
+                                           "Requests served by admin routes (health, metrics).",
+                                           {{"route", route}, {"code", code}});
+      } else {
+        const std::string method(http::MethodName(request.method));
+        fresh.requests = &sink_.GetCounter(
+            "keel_http_requests_total", "HTTP requests by route template, method and status.",
+            {{"route", route}, {"method", method}, {"code", code}});
+        fresh.duration = &sink_.GetHistogram(
+            "keel_http_request_duration_seconds",
+            "HTTP request duration from first byte read to last byte written.",
+            {{"route", route}, {"method", method}});
+      }
+      it = shard.map.emplace(RouteKey(key), fresh).first;
+    }
+    metrics = it->second;
+  }
+  metrics.requests->Add();
+  if (!request.admin) {
+    metrics.duration->Record(request.duration);
+    if (request.stages != nullptr) {
+      for (std::size_t i = 0; i < kStageCount; ++i) {
+        const auto stage = static_cast<Stage>(i);
+        if (request.stages->Count(stage) > 0) {
+          stage_seconds_[i]->Record(request.stages->Total(stage));
+        }
+      }
+    }
+  }
+  if (access_log_ != nullptr) access_log_->Record(request);
+}
+
+void HttpMetricsObserver::OnConnectionOpened() noexcept { open_connections_.Add(1); }
+void HttpMetricsObserver::OnConnectionClosed() noexcept { open_connections_.Add(-1); }
+
+}  // namespace keel::observe

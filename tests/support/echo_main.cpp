@@ -1,0 +1,71 @@
+// keel-echo: a test server for the end-to-end suite (tests/e2e). Routes exercise bodies, limits,
+// router precedence, slow handlers and a smuggling canary; see tests/e2e/conftest.py.
+#include <atomic>
+#include <keel/core/command_line.hpp>
+#include <keel/core/with_deadline.hpp>
+#include <keel/http/problem.hpp>
+#include <keel/observe/service.hpp>
+
+namespace {
+
+using keel::http::Request;
+using keel::http::RequestContext;
+using keel::http::Response;
+using Awaitable = boost::asio::awaitable<Response>;
+
+Awaitable Echo(Request& req, RequestContext&) {
+  Response r(200);
+  r.SetHeader("Content-Type", req.Header("content-type").value_or("application/octet-stream"));
+  r.SetHeader("X-Body-Length", std::to_string(req.body().size()));
+  r.set_body(std::string(req.body()));
+  co_return r;
+}
+
+Awaitable Delay(Request& req, RequestContext& ctx) {
+  const auto ms = std::stoll(req.QueryParam("ms").value_or("0"));
+  auto slept = co_await keel::SleepFor(std::chrono::milliseconds(ms), ctx.deadline());
+  if (!slept) {
+    co_return keel::http::ErrorResponse(slept.error(), ctx.request_id());
+  }
+  co_return Response::Text(200, "done");
+}
+
+Awaitable Text(std::string body) { co_return Response::Text(200, std::move(body)); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"keel-echo: test server for the keel end-to-end suite"};
+  keel::StandardOptions options;
+  keel::AddStandardOptions(app, options);
+  CLI11_PARSE(app, argc, argv);
+
+  keel::ConfigSchema schema;
+  keel::observe::Service::AddConfig(schema);
+  const keel::Config config = keel::LoadConfigOrExit(schema, options);
+
+  keel::observe::Service service("keel-echo", config);
+  auto& r = service.routes();
+  std::atomic<std::int64_t> canary{0};
+  r.Add(keel::http::Method::kPost, "/echo", Echo);
+  r.Add(keel::http::Method::kPost, "/echo/small", Echo, {.max_body_bytes = 16});
+  r.Get("/delay", Delay);
+  r.Get("/items/new", [](Request&, RequestContext&) { return Text("static"); });
+  r.Get("/items/{id:int}", [](Request& q, RequestContext&) {
+    return Text("int:" + std::to_string(q.PathParamInt("id")));
+  });
+  r.Get("/items/{name}", [](Request& q, RequestContext&) {
+    return Text("str:" + std::string(*q.PathParam("name")));
+  });
+  r.Add(keel::http::Method::kPut, "/items/{id:int}", [](Request& q, RequestContext&) {
+    return Text("put:" + std::to_string(q.PathParamInt("id")));
+  });
+  r.Get("/canary", [&canary](Request&, RequestContext&) {
+    canary.fetch_add(1);
+    return Text("canary");
+  });
+  r.Get("/canary/count", [&canary](Request&, RequestContext&) -> Awaitable {
+    co_return Response::Json(200, "{\"count\":" + std::to_string(canary.load()) + "}");
+  });
+  return service.Run();
+}
