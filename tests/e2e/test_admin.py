@@ -34,10 +34,10 @@ def test_health_on_main_port(split):
 def test_admin_counts_main_traffic(split):
     with httpx.Client(timeout=5) as c:
         for _ in range(3):
-            assert c.get(split.url("/plaintext")).status_code == 200
+            assert c.get(split.url("/items/new")).status_code == 200
         text = c.get(split.url("/metrics", admin=True)).text
     samples = metric_samples(text)
-    assert any(n == "keel_http_requests_total" and l.get("route") == "/plaintext"
+    assert any(n == "keel_http_requests_total" and l.get("route") == "/items/new"
                and l.get("method") == "GET" and l.get("code") == "200" and v >= 3
                for n, l, v in samples), text
 

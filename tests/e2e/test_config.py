@@ -231,15 +231,15 @@ def test_listen_precedence_live(tmp_path, server_factory):
     f.write_text(f'[server]\nlisten = "127.0.0.1:{p_file}"\n')
     env = config_env({"server__listen": f"127.0.0.1:{p_env}"})
     cli = server_factory(exe, env=env, args=["--config", str(f)])  # adds --listen <free>
-    assert cli.get("/plaintext").status_code == 200
+    assert cli.get("/items/new").status_code == 200
     assert refused(p_file) and refused(p_env)
     cli.stop()
     srv = server_factory(exe, env=env, args=["--config", str(f)], listen=False, port=p_env)
-    assert srv.get("/plaintext").status_code == 200
+    assert srv.get("/items/new").status_code == 200
     assert refused(p_file)
     srv.stop()
     srv = server_factory(exe, args=["--config", str(f)], listen=False, port=p_file)
-    assert srv.get("/plaintext").status_code == 200
+    assert srv.get("/items/new").status_code == 200
 
 
 def test_config_file_limits_apply(tmp_path, server_factory):
@@ -247,7 +247,7 @@ def test_config_file_limits_apply(tmp_path, server_factory):
     f.write_text("[server]\nmax_header_count = 5\nmax_body_bytes = 10\n")
     srv = server_factory(binary("KEEL_ECHO"), args=["--config", str(f)])
     fields = b"".join(b"X-H%d: v\r\n" % i for i in range(5))
-    status, _, _, closed = raw(srv, b"GET /plaintext HTTP/1.1\r\nHost: x\r\n" + fields + b"\r\n",
+    status, _, _, closed = raw(srv, b"GET /items/new HTTP/1.1\r\nHost: x\r\n" + fields + b"\r\n",
                                read_timeout=2.0)
     assert (status, closed) == (431, True)
     status, _, _, closed = raw(srv, b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n"
@@ -260,14 +260,14 @@ def test_threads_setting_serves(server_factory, threads):
     srv = server_factory(binary("KEEL_ECHO"), args=["--threads", threads])
     with httpx.Client(timeout=5) as c:
         for _ in range(10):
-            assert c.get(srv.url("/plaintext")).text == "Hello, World!"
+            assert c.get(srv.url("/items/new")).text == "static"
 
 
 # --- logging ---------------------------------------------------------------------------------
 
 def test_log_lines_are_json_with_ts_level_msg(echo_server):
     srv = echo_server()
-    httpx.get(srv.url("/plaintext"), timeout=5)
+    httpx.get(srv.url("/items/new"), timeout=5)
     httpx.get(srv.url("/nope"), timeout=5)
     assert srv.wait_log(lambda l: l.get("msg") == "request" and l.get("path") == "/nope")
     for line in srv.logs():
@@ -287,7 +287,7 @@ def test_listening_log_line(echo_server):
 def test_log_level_warn_suppresses_info(echo_server):
     srv = echo_server(log__level="warn")
     for _ in range(3):
-        httpx.get(srv.url("/plaintext"), timeout=5)
+        httpx.get(srv.url("/items/new"), timeout=5)
     time.sleep(0.5)
     noisy = [l for l in srv.logs() if l.get("level") in ("debug", "info")]
     assert noisy == [], noisy[:3]
@@ -296,7 +296,7 @@ def test_log_level_warn_suppresses_info(echo_server):
 def test_access_log_off(echo_server):
     srv = echo_server(log__access="off")
     for _ in range(5):
-        httpx.get(srv.url("/plaintext"), timeout=5)
+        httpx.get(srv.url("/items/new"), timeout=5)
     time.sleep(0.5)
     assert srv.wait_log(lambda l: l.get("msg") == "listening", timeout=0.1)
     assert [l for l in srv.logs() if l.get("msg") == "request"] == []
@@ -322,22 +322,22 @@ def test_access_log_sampled(echo_server, rate, expected):
     srv = echo_server(log__access="sampled", log__access_sample_rate=rate)
     with httpx.Client(timeout=5) as c:
         for _ in range(20):
-            assert c.get(srv.url("/plaintext")).status_code == 200
+            assert c.get(srv.url("/items/new")).status_code == 200
     time.sleep(0.5)
-    n = len([l for l in srv.logs() if l.get("msg") == "request" and l.get("path") == "/plaintext"])
+    n = len([l for l in srv.logs() if l.get("msg") == "request" and l.get("path") == "/items/new"])
     assert n == expected
 
 
 # --- Server-Timing -----------------------------------------------------------------------------
 
 def test_server_timing_off_by_default(echo):
-    r = httpx.get(echo.url("/plaintext"), timeout=5)
+    r = httpx.get(echo.url("/items/new"), timeout=5)
     assert "server-timing" not in r.headers
 
 
 def test_server_timing_on(echo_server):
     srv = echo_server(server__server_timing="true")
-    for path in ("/plaintext", "/delay?ms=50"):
+    for path in ("/items/new", "/delay?ms=50"):
         r = httpx.get(srv.url(path), timeout=5)
         assert r.status_code == 200
         st = r.headers.get("server-timing")

@@ -6,12 +6,12 @@ import pytest
 
 from conftest import Conn, assert_closes_without_smuggling, assert_problem, raw
 
-GET_PLAIN = b"GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n"
+GET_PLAIN = b"GET /items/new HTTP/1.1\r\nHost: x\r\n\r\n"
 
 ERRORS = [
     ("404", b"GET /does-not-exist HTTP/1.1\r\nHost: x\r\n\r\n", 404, False),
     ("405", b"DELETE /items/5 HTTP/1.1\r\nHost: x\r\n\r\n", 405, False),
-    ("400_missing_host", b"GET /plaintext HTTP/1.1\r\n\r\n", 400, True),
+    ("400_missing_host", b"GET /items/new HTTP/1.1\r\n\r\n", 400, True),
     ("400_cl_te", b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
                   b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400, True),
     ("413", b"POST /echo/small HTTP/1.1\r\nHost: x\r\nContent-Length: 17\r\n\r\n" + b"x" * 17,
@@ -19,11 +19,11 @@ ERRORS = [
     ("414", b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, True),
     ("417", b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nExpect: foo\r\n\r\nx",
      417, True),
-    ("431", b"GET /plaintext HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 40000 + b"\r\n\r\n",
+    ("431", b"GET /items/new HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 40000 + b"\r\n\r\n",
      431, True),
     ("501", b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
             b"0\r\n\r\n", 501, True),
-    ("505", b"GET /plaintext HTTP/2.0\r\nHost: x\r\n\r\n", 505, True),
+    ("505", b"GET /items/new HTTP/2.0\r\nHost: x\r\n\r\n", 505, True),
 ]
 
 
@@ -50,12 +50,12 @@ def test_non_framing_errors_keep_connection(echo):
         assert_problem(c.request(b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n"), 404)
         assert_problem(c.request(b"DELETE /items/1 HTTP/1.1\r\nHost: x\r\n\r\n"), 405)
         r = c.request(GET_PLAIN)
-        assert (r.status, r.body) == (200, b"Hello, World!")
+        assert (r.status, r.body) == (200, b"static")
 
 
 def test_problem_detail_is_specific(echo):
     """Two different framing errors give two different details (not one generic text)."""
-    a = raw(echo, b"GET /plaintext HTTP/1.1\r\n\r\n", expect=1).first
+    a = raw(echo, b"GET /items/new HTTP/1.1\r\n\r\n", expect=1).first
     b = raw(echo, b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: +5\r\n\r\nhello",
             expect=1).first
     da, db = assert_problem(a, 400)["detail"], assert_problem(b, 400)["detail"]
@@ -72,16 +72,16 @@ def test_problem_body_is_utf8_json_object(echo):
 
 MALFORMED = [
     ("garbage_line", b"GARBAGE\r\n\r\n"),
-    ("no_version", b"GET /plaintext\r\nHost: x\r\n\r\n"),
-    ("double_space", b"GET  /plaintext HTTP/1.1\r\nHost: x\r\n\r\n"),
+    ("no_version", b"GET /items/new\r\nHost: x\r\n\r\n"),
+    ("double_space", b"GET  /items/new HTTP/1.1\r\nHost: x\r\n\r\n"),
     ("target_not_origin_form", b"GET plaintext HTTP/1.1\r\nHost: x\r\n\r\n"),
-    ("lowercase_http_name", b"GET /plaintext http/1.1\r\nHost: x\r\n\r\n"),
-    ("trailing_space_after_version", b"GET /plaintext HTTP/1.1 \r\nHost: x\r\n\r\n"),
-    ("space_in_field_name", b"GET /plaintext HTTP/1.1\r\nHost: x\r\nX A: b\r\n\r\n"),
-    ("bad_char_in_field_name", b"GET /plaintext HTTP/1.1\r\nHost: x\r\nX(A): b\r\n\r\n"),
-    ("empty_field_name", b"GET /plaintext HTTP/1.1\r\nHost: x\r\n: b\r\n\r\n"),
-    ("no_colon", b"GET /plaintext HTTP/1.1\r\nHost: x\r\nJustAName\r\n\r\n"),
-    ("nul_in_value", b"GET /plaintext HTTP/1.1\r\nHost: x\r\nX-A: a\x00b\r\n\r\n"),
+    ("lowercase_http_name", b"GET /items/new http/1.1\r\nHost: x\r\n\r\n"),
+    ("trailing_space_after_version", b"GET /items/new HTTP/1.1 \r\nHost: x\r\n\r\n"),
+    ("space_in_field_name", b"GET /items/new HTTP/1.1\r\nHost: x\r\nX A: b\r\n\r\n"),
+    ("bad_char_in_field_name", b"GET /items/new HTTP/1.1\r\nHost: x\r\nX(A): b\r\n\r\n"),
+    ("empty_field_name", b"GET /items/new HTTP/1.1\r\nHost: x\r\n: b\r\n\r\n"),
+    ("no_colon", b"GET /items/new HTTP/1.1\r\nHost: x\r\nJustAName\r\n\r\n"),
+    ("nul_in_value", b"GET /items/new HTTP/1.1\r\nHost: x\r\nX-A: a\x00b\r\n\r\n"),
     ("nul_in_target", b"GET /plain\x00text HTTP/1.1\r\nHost: x\r\n\r\n"),
     ("space_in_target", b"GET /plain text HTTP/1.1\r\nHost: x\r\n\r\n"),
 ]

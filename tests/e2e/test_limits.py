@@ -22,7 +22,7 @@ def limited(tmp_path_factory):
 
 
 def req_line(target_len: int) -> bytes:
-    target = b"/plaintext?p=" + b"a" * (target_len - len(b"/plaintext?p="))
+    target = b"/items/new?p=" + b"a" * (target_len - len(b"/items/new?p="))
     return b"GET " + target + b" HTTP/1.1\r\n"
 
 
@@ -43,56 +43,56 @@ def test_request_line_over_default_limit_414_before_line_end(echo):
 
 def test_request_line_under_default_limit_ok(echo):
     status, headers, body, closed = raw(echo, req_line(8000) + b"Host: x\r\n\r\n", expect=1)
-    assert (status, body, closed) == (200, b"Hello, World!", False)
+    assert (status, body, closed) == (200, b"static", False)
 
 
 def test_request_line_configured_limit(limited):
     assert_closes_without_smuggling(limited, req_line(1100) + b"Host: x\r\n\r\n", 414)
     status, _, body, closed = raw(limited, req_line(900) + b"Host: x\r\n\r\n", expect=1)
-    assert (status, body, closed) == (200, b"Hello, World!", False)
+    assert (status, body, closed) == (200, b"static", False)
 
 
 # --- header section ---------------------------------------------------------------------------
 
 def test_header_bytes_over_default_limit_is_431(echo):
-    bad = b"GET /plaintext HTTP/1.1\r\nHost: x\r\n" + b"X-Big: " + b"b" * 40000 + b"\r\n\r\n"
+    bad = b"GET /items/new HTTP/1.1\r\nHost: x\r\n" + b"X-Big: " + b"b" * 40000 + b"\r\n\r\n"
     assert_closes_without_smuggling(echo, bad, 431)
 
 
 def test_header_bytes_configured_limit(limited):
-    over = b"GET /plaintext HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 5000 + b"\r\n\r\n"
+    over = b"GET /items/new HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 5000 + b"\r\n\r\n"
     assert_closes_without_smuggling(limited, over, 431)
-    under = b"GET /plaintext HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 3000 + b"\r\n\r\n"
+    under = b"GET /items/new HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 3000 + b"\r\n\r\n"
     status, _, body, closed = raw(limited, under, expect=1)
-    assert (status, body, closed) == (200, b"Hello, World!", False)
+    assert (status, body, closed) == (200, b"static", False)
 
 
 def test_header_bytes_over_limit_spread_over_many_fields(limited):
     fields = b"".join(b"X-F%d: %s\r\n" % (i, b"v" * 600) for i in range(8))  # ~4.9 KB, 9 fields
-    assert_closes_without_smuggling(limited, b"GET /plaintext HTTP/1.1\r\nHost: x\r\n" + fields
+    assert_closes_without_smuggling(limited, b"GET /items/new HTTP/1.1\r\nHost: x\r\n" + fields
                                     + b"\r\n", 431)
 
 
 def test_header_count_over_default_limit_is_431(echo):
     fields = b"".join(b"X-H%d: v\r\n" % i for i in range(150))
-    assert_closes_without_smuggling(echo, b"GET /plaintext HTTP/1.1\r\nHost: x\r\n" + fields
+    assert_closes_without_smuggling(echo, b"GET /items/new HTTP/1.1\r\nHost: x\r\n" + fields
                                     + b"\r\n", 431)
 
 
 def test_header_count_configured_limit_exact(limited):
     """max_header_count=10: Host + 9 fields is accepted, Host + 10 fields is 431."""
     nine = b"".join(b"X-H%d: v\r\n" % i for i in range(9))
-    status, _, body, closed = raw(limited, b"GET /plaintext HTTP/1.1\r\nHost: x\r\n" + nine
+    status, _, body, closed = raw(limited, b"GET /items/new HTTP/1.1\r\nHost: x\r\n" + nine
                                   + b"\r\n", expect=1)
-    assert (status, body, closed) == (200, b"Hello, World!", False)
+    assert (status, body, closed) == (200, b"static", False)
     ten = b"".join(b"X-H%d: v\r\n" % i for i in range(10))
-    assert_closes_without_smuggling(limited, b"GET /plaintext HTTP/1.1\r\nHost: x\r\n" + ten
+    assert_closes_without_smuggling(limited, b"GET /items/new HTTP/1.1\r\nHost: x\r\n" + ten
                                     + b"\r\n", 431)
 
 
 def test_header_bytes_431_before_section_end(echo):
     """Headers keep arriving without an end: 431 as soon as the limit is passed."""
-    res = raw(echo, b"GET /plaintext HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 40000,
+    res = raw(echo, b"GET /items/new HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 40000,
               read_timeout=3.0)
     assert len(res.responses) == 1
     assert_problem(res.first, 431)

@@ -33,8 +33,8 @@ def test_metrics_content_type(echo_server):
     assert set(parts[1:]) <= {"version=0.0.4", "charset=utf-8"}, r.headers["content-type"]
 
 
-def test_request_counter_and_histogram(echo_server):
-    srv = echo_server()
+def test_request_counter_and_histogram(hello_server):
+    srv = hello_server
     with httpx.Client(timeout=5) as c:
         for _ in range(7):
             assert c.get(srv.url("/plaintext")).status_code == 200
@@ -112,7 +112,7 @@ def test_open_connections_gauge(echo_server):
     conns = [Conn(srv) for _ in range(3)]
     try:
         for c in conns:
-            assert c.request(b"GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n").status == 200
+            assert c.request(b"GET /items/new HTTP/1.1\r\nHost: x\r\n\r\n").status == 200
         during = value(metric_samples(scrape(srv).text), "keel_http_open_connections")
         assert during >= base + 3, (base, during)
     finally:
@@ -131,7 +131,7 @@ def test_open_connections_gauge(echo_server):
 def test_promtool_check_metrics(echo_server):
     srv = echo_server()
     with httpx.Client(timeout=5) as c:
-        for path in ("/plaintext", "/json", "/items/1", "/nope"):
+        for path in ("/items/new", "/items/1", "/nope", "/canary"):
             c.get(srv.url(path))
     body = scrape(srv).content
     p = subprocess.run([PROMTOOL, "check", "metrics"], input=body, capture_output=True, timeout=10)

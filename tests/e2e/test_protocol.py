@@ -9,8 +9,8 @@ import pytest
 
 from conftest import Conn, raw
 
-GET_PLAIN = b"GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n"
-HELLO = b"Hello, World!"
+GET_PLAIN = b"GET /items/new HTTP/1.1\r\nHost: x\r\n\r\n"
+HELLO = b"static"
 
 
 def echo_req(body: bytes, ctype: bytes = b"text/plain", extra: bytes = b"") -> bytes:
@@ -37,7 +37,7 @@ def test_keep_alive_is_default_in_http11(echo):
 
 
 def test_connection_close_is_honoured(echo):
-    res = raw(echo, b"GET /plaintext HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    res = raw(echo, b"GET /items/new HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     assert len(res.responses) == 1
     r = res.first
     assert (r.status, r.body) == (200, HELLO)
@@ -47,7 +47,7 @@ def test_connection_close_is_honoured(echo):
 
 def test_connection_close_stops_pipeline(echo):
     """Requests after one with Connection: close are not answered."""
-    data = (b"GET /plaintext HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    data = (b"GET /items/new HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
             + b"GET /canary HTTP/1.1\r\nHost: x\r\n\r\n")
     before = echo.canary_count()
     res = raw(echo, data)
@@ -57,7 +57,7 @@ def test_connection_close_stops_pipeline(echo):
 
 
 def test_http10_closes_by_default(echo):
-    res = raw(echo, b"GET /plaintext HTTP/1.0\r\n\r\n")
+    res = raw(echo, b"GET /items/new HTTP/1.0\r\n\r\n")
     assert len(res.responses) == 1
     assert (res.first.status, res.first.body) == (200, HELLO)
     assert res.closed
@@ -65,23 +65,23 @@ def test_http10_closes_by_default(echo):
 
 def test_http10_keep_alive_kept_open(echo):
     with Conn(echo) as c:
-        r = c.request(b"GET /plaintext HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        r = c.request(b"GET /items/new HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
         assert (r.status, r.body) == (200, HELLO)
         assert not c.wait_closed(0.3), "HTTP/1.0 keep-alive connection was closed"
-        r = c.request(b"GET /json HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        r = c.request(b"GET /items/7 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
         assert r.status == 200
 
 
 def test_http10_keep_alive_response_announces_keep_alive(echo):
     """An HTTP/1.0 client only keeps the connection if the response says keep-alive."""
     with Conn(echo) as c:
-        r = c.request(b"GET /plaintext HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        r = c.request(b"GET /items/new HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
         assert r.status == 200
         assert "keep-alive" in r.headers.tokens("connection"), r.headers
 
 
 def test_http12_accepted_as_http11(echo):
-    status, headers, body, closed = raw(echo, b"GET /plaintext HTTP/1.2\r\nHost: x\r\n\r\n",
+    status, headers, body, closed = raw(echo, b"GET /items/new HTTP/1.2\r\nHost: x\r\n\r\n",
                                         expect=1)
     assert (status, body, closed) == (200, HELLO, False)
 
@@ -116,7 +116,7 @@ def test_many_pipelined_requests(echo):
 
 
 def test_request_split_across_writes(echo):
-    parts = [b"GE", 0.05, b"T /plain", 0.05, b"text HTTP/1.1\r", 0.05, b"\nHost: x\r\n", 0.05,
+    parts = [b"GE", 0.05, b"T /ite", 0.05, b"ms/new HTTP/1.1\r", 0.05, b"\nHost: x\r\n", 0.05,
              b"\r", 0.05, b"\n"]
     res = raw(echo, parts, expect=1)
     assert (res.first.status, res.first.body) == (200, HELLO)
@@ -124,7 +124,7 @@ def test_request_split_across_writes(echo):
 
 # --- HEAD ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("path", ["/plaintext", "/json", "/items/42"])
+@pytest.mark.parametrize("path", ["/items/new", "/items/42", "/canary/count"])
 def test_head_same_headers_as_get_no_body(echo, path):
     p = path.encode()
     data = (b"HEAD " + p + b" HTTP/1.1\r\nHost: x\r\n\r\n" + b"GET " + p
@@ -159,12 +159,12 @@ IMF_FIXDATE = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Ap
 
 @pytest.mark.parametrize("request_bytes,status", [
     (GET_PLAIN, 200),
-    (b"HEAD /plaintext HTTP/1.1\r\nHost: x\r\n\r\n", 200),
+    (b"HEAD /items/new HTTP/1.1\r\nHost: x\r\n\r\n", 200),
     (b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n", 404),
     (b"DELETE /items/1 HTTP/1.1\r\nHost: x\r\n\r\n", 405),
-    (b"GET /plaintext HTTP/1.1\r\n\r\n", 400),
+    (b"GET /items/new HTTP/1.1\r\n\r\n", 400),
     (b"POST /echo/small HTTP/1.1\r\nHost: x\r\nContent-Length: 99\r\n\r\n", 413),
-    (b"GET /plaintext HTTP/2.0\r\nHost: x\r\n\r\n", 505),
+    (b"GET /items/new HTTP/2.0\r\nHost: x\r\n\r\n", 505),
 ], ids=["200", "head", "404", "405", "400", "413", "505"])
 def test_date_header_on_every_response(echo, request_bytes, status):
     res = raw(echo, request_bytes, head=request_bytes.startswith(b"HEAD"), expect=1)
@@ -306,7 +306,7 @@ def test_post_without_length_has_empty_body(echo):
 
 
 def test_response_content_length_exact(echo):
-    res = raw(echo, GET_PLAIN + b"GET /json HTTP/1.1\r\nHost: x\r\n\r\n", expect=2)
+    res = raw(echo, GET_PLAIN + b"GET /canary/count HTTP/1.1\r\nHost: x\r\n\r\n", expect=2)
     for r in res.responses:
         assert r.headers["content-length"] == str(len(r.body))
     assert res.responses[0].headers["content-type"].split(";")[0] == "text/plain"
@@ -315,5 +315,5 @@ def test_response_content_length_exact(echo):
 
 
 def test_absolute_form_target(echo):
-    res = raw(echo, b"GET http://x/plaintext HTTP/1.1\r\nHost: x\r\n\r\n", expect=1)
+    res = raw(echo, b"GET http://x/items/new HTTP/1.1\r\nHost: x\r\n\r\n", expect=1)
     assert (res.first.status, res.first.body) == (200, HELLO)

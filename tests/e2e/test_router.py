@@ -63,7 +63,7 @@ def test_405_on_post_only_route(echo):
 
 
 def test_unknown_method_token_on_known_path(echo):
-    r = get(echo, "/plaintext", "BREW")
+    r = get(echo, "/items/new", "BREW")
     assert r.status in (405, 501), r.status
     assert_problem(r, r.status)
     if r.status == 405:
@@ -71,7 +71,7 @@ def test_unknown_method_token_on_known_path(echo):
 
 
 def test_path_is_case_sensitive(echo):
-    assert_problem(get(echo, "/PLAINTEXT"), 404)
+    assert_problem(get(echo, "/ITEMS/new"), 404)
 
 
 # --- keel-hello ---------------------------------------------------------------------------------
@@ -93,6 +93,7 @@ def test_hello_json(hello_server):
 
 def test_hello_health_ready_metrics(hello_server):
     with httpx.Client(timeout=5) as c:
+        assert c.get(hello_server.url("/plaintext")).status_code == 200
         assert c.get(hello_server.url("/healthz")).status_code == 200
         assert c.get(hello_server.url("/readyz")).status_code == 200
         m = c.get(hello_server.url("/metrics"))

@@ -42,7 +42,7 @@ def new_connection_refused_or_closed(server) -> tuple[bool, str]:
     except OSError as e:
         return False, f"connect error {e!r}"
     try:
-        s.sendall(b"GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n")
+        s.sendall(b"GET /items/new HTTP/1.1\r\nHost: x\r\n\r\n")
         data = s.recv(4096)
         if data == b"":
             return True, "closed without a response"
@@ -104,7 +104,7 @@ def test_idle_keepalive_connections_do_not_delay_exit(echo_server):
     """Nothing in flight, one idle keep-alive connection: SIGTERM -> exit 0 promptly."""
     srv = echo_server(server__drain_timeout="10s")
     with Conn(srv) as idle:
-        assert idle.request(b"GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n").status == 200
+        assert idle.request(b"GET /items/new HTTP/1.1\r\nHost: x\r\n\r\n").status == 200
         t0 = time.monotonic()
         srv.signal(signal.SIGTERM)
         code = srv.wait_exit(3.0)

@@ -13,7 +13,7 @@ def post(headers: bytes, body: bytes = b"", target: bytes = b"/echo", version: b
     return b"POST " + target + b" " + version + b"\r\n" + host + headers + b"\r\n" + body
 
 
-def get(headers: bytes = b"", target: bytes = b"/plaintext", version: bytes = b"HTTP/1.1",
+def get(headers: bytes = b"", target: bytes = b"/items/new", version: bytes = b"HTTP/1.1",
         host: bytes = H) -> bytes:
     return b"GET " + target + b" " + version + b"\r\n" + host + headers + b"\r\n"
 
@@ -46,10 +46,10 @@ CASES = [
     # --- header syntax --------------------------------------------------------------------------
     ("obs_fold", 400, get(b"X-Folded: a\r\n b\r\n")),
     ("obs_fold_te", 400, post(b"Transfer-Encoding:\r\n chunked\r\n", CHUNKED_HELLO)),
-    ("bare_lf_everywhere", 400, b"GET /plaintext HTTP/1.1\nHost: x\n\n"),
-    ("bare_lf_one_header", 400, b"GET /plaintext HTTP/1.1\r\nHost: x\nX-A: b\r\n\r\n"),
+    ("bare_lf_everywhere", 400, b"GET /items/new HTTP/1.1\nHost: x\n\n"),
+    ("bare_lf_one_header", 400, b"GET /items/new HTTP/1.1\r\nHost: x\nX-A: b\r\n\r\n"),
     ("bare_cr_in_value", 400, get(b"X-A: a\rb\r\n")),
-    ("bare_cr_line_end", 400, b"GET /plaintext HTTP/1.1\r\nHost: x\rX-A: b\r\n\r\n"),
+    ("bare_cr_line_end", 400, b"GET /items/new HTTP/1.1\r\nHost: x\rX-A: b\r\n\r\n"),
     ("space_before_colon", 400, post(b"Transfer-Encoding : chunked\r\n", CHUNKED_HELLO)),
     # --- chunked body syntax ----------------------------------------------------------------------
     ("chunk_ext_over_4096_one_chunk", 400,

@@ -37,7 +37,7 @@ def test_header_timeout_partial_request_line(short):
 def test_header_timeout_partial_headers(short):
     with Conn(short) as c:
         t0 = time.monotonic()
-        c.send(b"GET /plaintext HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        c.send(b"GET /items/new HTTP/1.1\r\nHost: x\r\nX-Slow: ")
         expect_408_then_close(c, t0)
 
 
@@ -45,7 +45,7 @@ def test_header_timeout_is_not_reset_by_dripping(short):
     """Slowloris: one header byte every 100 ms never completes the head; 408 by ~header_timeout."""
     with Conn(short) as c:
         t0 = time.monotonic()
-        c.send(b"GET /plaintext HTTP/1.1\r\nHost: x\r\n")
+        c.send(b"GET /items/new HTTP/1.1\r\nHost: x\r\n")
         for _ in range(25):  # 2.5 s of dripping
             try:
                 c.send(b"X")
@@ -70,7 +70,7 @@ def test_idle_new_connection_closed(short):
 
 def test_keepalive_timeout_closes_silently(short):
     with Conn(short) as c:
-        r = c.request(b"GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n")
+        r = c.request(b"GET /items/new HTTP/1.1\r\nHost: x\r\n\r\n")
         assert r.status == 200
         t0 = time.monotonic()
         assert c.wait_closed(3.0), "idle keep-alive connection not closed"
@@ -83,10 +83,10 @@ def test_keepalive_timeout_restarts_per_request(short):
     """Requests every 300 ms (< 500 ms keep-alive) keep the connection alive past 1.2 s."""
     with Conn(short) as c:
         for _ in range(4):
-            r = c.request(b"GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n")
+            r = c.request(b"GET /items/new HTTP/1.1\r\nHost: x\r\n\r\n")
             assert r.status == 200
             time.sleep(0.3)
-        r = c.request(b"GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n")
+        r = c.request(b"GET /items/new HTTP/1.1\r\nHost: x\r\n\r\n")
         assert r.status == 200
 
 

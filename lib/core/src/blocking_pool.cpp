@@ -27,7 +27,9 @@ BlockingPool::BlockingPool(BlockingPoolSettings settings, MetricSink* sink)
   }
 }
 
-BlockingPool::~BlockingPool() { Stop(); }
+BlockingPool::~BlockingPool() {
+  Stop();
+}
 
 Result<void> BlockingPool::Enqueue(std::shared_ptr<Task> task) {
   {

@@ -128,6 +128,9 @@ std::optional<ConfigValue> FromToml(ConfigType type, const toml::node& node) {
 }
 
 std::string NodeText(const toml::node& node) {
+  if (auto s = node.value_exact<std::string>()) {
+    return Quote(*s);
+  }
   std::ostringstream out;
   node.visit([&](auto&& n) { out << n; });
   return out.str();
@@ -285,8 +288,11 @@ std::string FormatDuration(std::chrono::nanoseconds d) {
     std::int64_t size;
     const char* name;
   };
-  constexpr Unit kUnits[] = {{3600'000'000'000, "h"}, {60'000'000'000, "m"}, {1'000'000'000, "s"},
-                             {1'000'000, "ms"},       {1'000, "us"}};
+  constexpr Unit kUnits[] = {{3600'000'000'000, "h"},
+                             {60'000'000'000, "m"},
+                             {1'000'000'000, "s"},
+                             {1'000'000, "ms"},
+                             {1'000, "us"}};
   for (const auto& u : kUnits) {
     if (ns != 0 && ns % u.size == 0) {
       return std::to_string(ns / u.size) + u.name;
@@ -337,7 +343,7 @@ Result<Config> Config::Load(const ConfigSchema& schema, const ConfigSources& sou
   std::vector<std::string> problems;
   for (const auto& key : schema.keys()) {
     config.entries_.emplace(key.name,
-                            Entry{&key, *ParseText(key.type, key.default_value), "default"});
+                            Entry{key, *ParseText(key.type, key.default_value), "default"});
   }
   auto set = [&](const std::string& name, std::optional<ConfigValue> value, const std::string& raw,
                  const std::string& origin) {
@@ -346,7 +352,7 @@ Result<Config> Config::Load(const ConfigSchema& schema, const ConfigSources& sou
       problems.push_back("unknown config key " + name + " (from " + origin + ")");
       return;
     }
-    const ConfigKey& key = *it->second.key;
+    const ConfigKey& key = it->second.key;
     if (!value) {
       problems.push_back(name + ": expected " + TypeName(key.type) + ", got " + raw + " (from " +
                          origin + ")");
@@ -420,7 +426,7 @@ Result<Config> Config::Load(const ConfigSchema& schema, const ConfigSources& sou
 const Config::Entry& Config::Get(std::string_view key, ConfigType type) const {
   auto it = entries_.find(key);
   KEEL_CHECK(it != entries_.end());         // reading an undeclared key is a programming error
-  KEEL_CHECK(it->second.key->type == type);  // so is reading it as another type
+  KEEL_CHECK(it->second.key.type == type);  // so is reading it as another type
   return it->second;
 }
 
@@ -449,9 +455,8 @@ std::string Config::Render() const {
   for (const auto& [section, entries] : sections) {
     out += (out.empty() ? "[" : "\n[") + section + "]\n";
     for (const Entry* e : entries) {
-      const std::string& name = e->key->name;
-      const std::string value =
-          e->key->secret ? Quote("********") : ValueText(e->value);
+      const std::string& name = e->key.name;
+      const std::string value = e->key.secret ? Quote("********") : ValueText(e->value);
       out += name.substr(name.rfind('.') + 1) + " = " + value + "  # " + e->origin + "\n";
     }
   }

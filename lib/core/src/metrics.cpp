@@ -26,7 +26,9 @@ std::size_t ThisThreadShard() noexcept {
 
 std::uint64_t Counter::Value() const noexcept {
   std::uint64_t total = 0;
-  for (const auto& shard : shards_) total += shard.v.load(std::memory_order_relaxed);
+  for (const auto& shard : shards_) {
+    total += shard.v.load(std::memory_order_relaxed);
+  }
   return total;
 }
 
@@ -45,12 +47,18 @@ constexpr std::size_t kInfBucket = Histogram::kBuckets - 1;
 }  // namespace
 
 Histogram::~Histogram() {
-  for (auto& slot : shards_) delete slot.load(std::memory_order_acquire);
+  for (auto& slot : shards_) {
+    delete slot.load(std::memory_order_acquire);
+  }
 }
 
 std::uint64_t Histogram::UpperBoundNanos(std::size_t i) noexcept {
-  if (i == 0) return kFirstBound;
-  if (i >= kInfBucket) return std::numeric_limits<std::uint64_t>::max();
+  if (i == 0) {
+    return kFirstBound;
+  }
+  if (i >= kInfBucket) {
+    return std::numeric_limits<std::uint64_t>::max();
+  }
   const std::size_t k = i - 1;
   const int octave = kMinOctave + static_cast<int>(k / kSubBuckets);
   const std::uint64_t sub = k % kSubBuckets;
@@ -58,11 +66,15 @@ std::uint64_t Histogram::UpperBoundNanos(std::size_t i) noexcept {
 }
 
 std::size_t Histogram::BucketFor(std::uint64_t ns) noexcept {
-  if (ns <= kFirstBound) return 0;
+  if (ns <= kFirstBound) {
+    return 0;
+  }
   // Bounds are inclusive, so classify v - 1 against half-open ranges [lower, upper).
   const std::uint64_t w = ns - 1;
   const int octave = std::bit_width(w) - 1;
-  if (octave >= kMaxOctave) return kInfBucket;
+  if (octave >= kMaxOctave) {
+    return kInfBucket;
+  }
   const std::size_t sub = (w >> (octave - kSubBits)) & (kSubBuckets - 1);
   return 1 + static_cast<std::size_t>(octave - kMinOctave) * kSubBuckets + sub;
 }
@@ -76,7 +88,10 @@ void Histogram::RecordNanos(std::uint64_t ns) noexcept {
   Shard* shard = slot.load(std::memory_order_acquire);
   if (shard == nullptr) [[unlikely]] {
     auto* fresh = new (std::nothrow) Shard();
-    if (fresh == nullptr) return;  // out of memory: losing one sample beats terminating
+    if (fresh == nullptr) {
+      // Out of memory: losing one sample beats terminating.
+      return;
+    }
     if (slot.compare_exchange_strong(shard, fresh, std::memory_order_acq_rel,
                                      std::memory_order_acquire)) {
       shard = fresh;
@@ -92,18 +107,24 @@ Histogram::Snapshot Histogram::Read() const noexcept {
   Snapshot snap;
   for (const auto& slot : shards_) {
     const Shard* shard = slot.load(std::memory_order_acquire);
-    if (shard == nullptr) continue;
+    if (shard == nullptr) {
+      continue;
+    }
     for (std::size_t i = 0; i < kBuckets; ++i) {
       snap.buckets[i] += shard->buckets[i].load(std::memory_order_relaxed);
     }
     snap.sum_nanos += shard->sum_nanos.load(std::memory_order_relaxed);
   }
-  for (std::uint64_t n : snap.buckets) snap.count += n;
+  for (std::uint64_t n : snap.buckets) {
+    snap.count += n;
+  }
   return snap;
 }
 
 std::chrono::nanoseconds Histogram::Snapshot::Quantile(double q) const noexcept {
-  if (count == 0) return std::chrono::nanoseconds{0};
+  if (count == 0) {
+    return std::chrono::nanoseconds{0};
+  }
   q = std::isnan(q) ? 0.0 : std::clamp(q, 0.0, 1.0);
   const auto wanted = std::max<std::uint64_t>(
       1, static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(count))));
@@ -111,7 +132,9 @@ std::chrono::nanoseconds Histogram::Snapshot::Quantile(double q) const noexcept 
   std::size_t i = 0;
   for (; i < kInfBucket; ++i) {
     seen += buckets[i];
-    if (seen >= wanted) break;
+    if (seen >= wanted) {
+      break;
+    }
   }
   // Values past the last finite bound report that bound: an honest "at least", not infinity.
   const std::uint64_t bound = UpperBoundNanos(std::min(i, kInfBucket - 1));
@@ -133,7 +156,9 @@ template <typename T>
 T& FindOrAdd(std::map<SinkKey, std::unique_ptr<T>>& metrics, std::string_view name,
              const MetricLabels& labels) {
   auto& slot = metrics[MakeKey(name, labels)];
-  if (!slot) slot = std::make_unique<T>();
+  if (!slot) {
+    slot = std::make_unique<T>();
+  }
   return *slot;
 }
 }  // namespace

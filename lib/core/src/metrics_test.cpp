@@ -96,10 +96,13 @@ TEST(HistogramTest, QuantileOfSingleValueIsItsBucketBound) {
 
 TEST(HistogramTest, QuantileUsesCeilRank) {
   Histogram h;
-  for (int i = 0; i < 99; ++i) h.RecordNanos(100'000);
+  for (int i = 0; i < 99; ++i) {
+    h.RecordNanos(100'000);
+  }
   h.RecordNanos(10'000'000);
   const auto snap = h.Read();
-  const auto low = static_cast<std::int64_t>(Histogram::UpperBoundNanos(Histogram::BucketFor(100'000)));
+  const auto low =
+      static_cast<std::int64_t>(Histogram::UpperBoundNanos(Histogram::BucketFor(100'000)));
   const auto high =
       static_cast<std::int64_t>(Histogram::UpperBoundNanos(Histogram::BucketFor(10'000'000)));
   EXPECT_EQ(snap.Quantile(0.99).count(), low);    // rank 99 is still the low value
@@ -118,7 +121,9 @@ TEST(HistogramTest, OverflowClampsToLargestFiniteBound) {
 // Quantiles of known distributions stay within one bucket's relative width (12.5 %) of the truth.
 void ExpectQuantilesClose(std::vector<std::uint64_t> values) {
   Histogram h;
-  for (auto v : values) h.RecordNanos(v);
+  for (auto v : values) {
+    h.RecordNanos(v);
+  }
   std::sort(values.begin(), values.end());
   const auto snap = h.Read();
   ASSERT_EQ(snap.count, values.size());
@@ -135,7 +140,9 @@ TEST(HistogramTest, QuantilesOfUniformDistribution) {
   std::mt19937_64 rng(1);
   std::uniform_int_distribution<std::uint64_t> dist(50'000, 50'000'000);  // 50 µs .. 50 ms
   std::vector<std::uint64_t> values(100'000);
-  for (auto& v : values) v = dist(rng);
+  for (auto& v : values) {
+    v = dist(rng);
+  }
   ExpectQuantilesClose(std::move(values));
 }
 
@@ -143,7 +150,9 @@ TEST(HistogramTest, QuantilesOfLogNormalDistribution) {
   std::mt19937_64 rng(2);
   std::lognormal_distribution<double> dist(std::log(2e6), 1.0);  // median 2 ms, long tail
   std::vector<std::uint64_t> values(100'000);
-  for (auto& v : values) v = static_cast<std::uint64_t>(std::clamp(dist(rng), 40e3, 60e9));
+  for (auto& v : values) {
+    v = static_cast<std::uint64_t>(std::clamp(dist(rng), 40e3, 60e9));
+  }
   ExpectQuantilesClose(std::move(values));
 }
 
@@ -161,7 +170,9 @@ TEST(HistogramTest, ConcurrentRecordingSumsCorrectly) {
       }
     });
   }
-  for (auto& th : threads) th.join();
+  for (auto& th : threads) {
+    th.join();
+  }
   const auto snap = h.Read();
   EXPECT_EQ(snap.count, std::uint64_t{kThreads} * kPerThread);
   EXPECT_EQ(c.Value(), std::uint64_t{kThreads} * kPerThread);
@@ -179,10 +190,14 @@ TEST(GaugeTest, ConcurrentAddIsExact) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {
-      for (int i = 0; i < 10'000; ++i) g.Add(1.0);
+      for (int i = 0; i < 10'000; ++i) {
+        g.Add(1.0);
+      }
     });
   }
-  for (auto& th : threads) th.join();
+  for (auto& th : threads) {
+    th.join();
+  }
   EXPECT_DOUBLE_EQ(g.Value(), 40'000.0);
 }
 

@@ -59,7 +59,9 @@ Runtime::Runtime(RuntimeSettings settings, MetricSink* sink) : settings_(setting
   signals_ = std::make_unique<boost::asio::signal_set>(*contexts_[0], SIGINT, SIGTERM);
 }
 
-Runtime::~Runtime() { Stop(); }
+Runtime::~Runtime() {
+  Stop();
+}
 
 void Runtime::OnSignal(std::function<void(int)> callback) {
   on_signal_ = std::move(callback);

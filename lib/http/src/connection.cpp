@@ -8,7 +8,7 @@
 
 #include "keel/core/check.hpp"
 #include "keel/http/problem.hpp"
-#include "server_timing.hpp"
+#include "keel/http/server_timing.hpp"
 
 namespace keel::http {
 
@@ -40,8 +40,8 @@ void SplitTarget(std::string_view target, std::string_view& path, std::string_vi
     const auto scheme_end = target.find("://");
     if (scheme_end != std::string_view::npos) {
       const auto path_start = target.find_first_of("/?", scheme_end + 3);
-      target = path_start == std::string_view::npos ? std::string_view("/")
-                                                    : target.substr(path_start);
+      target =
+          path_start == std::string_view::npos ? std::string_view("/") : target.substr(path_start);
     }
   }
   const auto q = target.find('?');
@@ -52,7 +52,9 @@ void SplitTarget(std::string_view target, std::string_view& path, std::string_vi
   }
 }
 
-bool StatusHasNoBody(int status) { return status < 200 || status == 204 || status == 304; }
+bool StatusHasNoBody(int status) {
+  return status < 200 || status == 204 || status == 304;
+}
 }  // namespace
 
 Connection::Connection(Worker& worker, asio::ip::tcp::socket socket, bool admin_listener)
@@ -131,7 +133,8 @@ asio::awaitable<bool> Connection::ReadMore() {
   }
   for (;;) {
     boost::system::error_code ec;
-    const std::size_t n = socket_.read_some(asio::buffer(in_.get() + end_, in_capacity_ - end_), ec);
+    const std::size_t n =
+        socket_.read_some(asio::buffer(in_.get() + end_, in_capacity_ - end_), ec);
     if (!ec) {
       end_ += n;
       co_return true;
@@ -171,15 +174,16 @@ asio::awaitable<bool> Connection::Flush() {
   co_return true;
 }
 
-std::string Connection::RequestIdFor(const RequestHead& head) {
+std::string_view Connection::RequestIdFor(const RequestHead& head, char* scratch) {
   if (auto id = head.headers.Find("x-request-id"); id && ValidRequestId(*id)) {
-    return std::string(*id);
+    return *id;
   }
-  return worker_.ids.Next();
+  worker_.ids.Next(scratch);
+  return std::string_view(scratch, RequestIdGenerator::kLength);
 }
 
 void Connection::AppendResponse(const Response& r, bool head_only, bool close,
-                                std::string_view request_id) {
+                                std::string_view request_id, Clock::time_point now) {
   const int status = r.status();
   out_ += "HTTP/1.1 ";
   out_ += std::to_string(status);
@@ -206,7 +210,7 @@ void Connection::AppendResponse(const Response& r, bool head_only, bool close,
   }
   if (worker_.shared.settings.server_timing && phase_ == Phase::kHandler) {
     out_ += "Server-Timing: ";
-    AppendServerTiming(out_, context_.stages(), Clock::now() - request_started_);
+    AppendServerTiming(out_, context_.stages(), now - request_started_);
     out_ += "\r\n";
   }
   if (close) {
@@ -221,7 +225,7 @@ void Connection::AppendResponse(const Response& r, bool head_only, bool close,
 // A protocol error before a handler could run: answer and mark the connection for closing.
 void Connection::WriteErrorAndClose(int status, std::string_view detail) {
   const std::string id = worker_.ids.Next();
-  AppendResponse(ProblemResponse(status, detail, id), false, true, id);
+  AppendResponse(ProblemResponse(status, detail, id), false, true, id, Clock::now());
 }
 
 asio::awaitable<bool> Connection::ReadBody(RequestHead& head, std::size_t& head_size,
@@ -232,8 +236,8 @@ asio::awaitable<bool> Connection::ReadBody(RequestHead& head, std::size_t& head_
     const std::uint64_t length = *head.content_length;
     if (length > limit) {
       WriteErrorAndClose(413, "the request body of " + std::to_string(length) +
-                                  " bytes exceeds this route's limit of " +
-                                  std::to_string(limit) + " bytes");
+                                  " bytes exceeds this route's limit of " + std::to_string(limit) +
+                                  " bytes");
       close = true;
       co_return false;
     }
@@ -346,8 +350,8 @@ asio::awaitable<bool> Connection::ServeOne(std::size_t head_size, bool& close) {
   }
   if (buffer_moved_) {
     // The buffer grew while the body arrived: re-derive the head's views into the new buffer.
-    const auto again = ParseRequestHead(std::string_view(in_.get() + begin_, end_ - begin_),
-                                        shared.limits, head);
+    const auto again =
+        ParseRequestHead(std::string_view(in_.get() + begin_, end_ - begin_), shared.limits, head);
     KEEL_ASSERT(again.kind == ParseOutcome::Kind::kComplete);
     (void)again;
     SplitTarget(head.target, path, query);
@@ -360,11 +364,12 @@ asio::awaitable<bool> Connection::ServeOne(std::size_t head_size, bool& close) {
 
   phase_ = Phase::kHandler;
   const auto handler_started = Clock::now();
-  context_.Reset(RequestIdFor(head), Deadline::Never());
+  char id_scratch[RequestIdGenerator::kLength];
+  context_.Reset(RequestIdFor(head, id_scratch), Deadline::Never());
   context_.stages().Add(Stage::kRead, handler_started - request_started_);
-  request_.Assign({head.method, head.method_text, head.target, path, query, head.version_minor,
-                   body, remote_},
-                  std::move(head.headers));
+  request_.Assign(
+      {head.method, head.method_text, head.target, path, query, head.version_minor, body, remote_},
+      head.headers);
   close = close || !head.keep_alive || close_requested_ || shared.draining.load();
 
   Response response;
@@ -394,19 +399,19 @@ asio::awaitable<bool> Connection::ServeOne(std::size_t head_size, bool& close) {
       response = ProblemResponse(400, match.detail, context_.request_id());
       break;
     case RouteMatch::Kind::kNotFound:
-      response = ProblemResponse(
-          head.method == Method::kOther ? 501 : 404,
-          head.method == Method::kOther
-              ? "method " + std::string(head.method_text) + " is not implemented"
-              : "no resource at " + std::string(path),
-          context_.request_id());
+      response =
+          ProblemResponse(head.method == Method::kOther ? 501 : 404,
+                          head.method == Method::kOther
+                              ? "method " + std::string(head.method_text) + " is not implemented"
+                              : "no resource at " + std::string(path),
+                          context_.request_id());
       break;
   }
   const auto handler_done = Clock::now();
   context_.stages().Add(Stage::kHandler, handler_done - handler_started);
   close = close || response.close();
-  AppendResponse(response, head.method == Method::kHead, close, context_.request_id());
-  context_.stages().Add(Stage::kWrite, Clock::now() - handler_done);
+  AppendResponse(response, head.method == Method::kHead, close, context_.request_id(),
+                 handler_done);
 
   if (shared.observer != nullptr) {
     CompletedRequest done;
@@ -419,12 +424,13 @@ asio::awaitable<bool> Connection::ServeOne(std::size_t head_size, bool& close) {
     done.status = response.status();
     done.bytes_in = body.size();
     done.bytes_out = response.body().size();
-    done.duration = Clock::now() - request_started_;
+    done.duration = handler_done - request_started_;
     done.stages = &context_.stages();
     done.admin = admin;
     shared.observer->OnRequest(done);
   }
   begin_ += total;
+  request_started_ = handler_done;  // a pipelined successor was already buffered
   co_return !close;
 }
 
@@ -434,9 +440,8 @@ asio::awaitable<void> Connection::Run() {
   while (!close) {
     // Serve every complete request already buffered (pipelining), answers in order.
     while (begin_ < end_ && !close) {
-      const auto outcome =
-          ParseRequestHead(std::string_view(in_.get() + begin_, end_ - begin_), shared.limits,
-                           head_);
+      const auto outcome = ParseRequestHead(std::string_view(in_.get() + begin_, end_ - begin_),
+                                            shared.limits, head_);
       if (outcome.kind == ParseOutcome::Kind::kIncomplete) {
         break;
       }
@@ -448,7 +453,6 @@ asio::awaitable<void> Connection::Run() {
       if (!co_await ServeOne(outcome.consumed, close)) {
         close = true;
       }
-      request_started_ = Clock::now();
     }
     if (!co_await Flush() || close) {
       break;

@@ -45,8 +45,8 @@ class Connection {
   void EnsureCapacity(std::size_t bytes);
   void WriteErrorAndClose(int status, std::string_view detail);
   void AppendResponse(const Response& response, bool head_only, bool close,
-                      std::string_view request_id);
-  std::string RequestIdFor(const RequestHead& head);
+                      std::string_view request_id, std::chrono::steady_clock::time_point now);
+  std::string_view RequestIdFor(const RequestHead& head, char* scratch);
 
   Worker& worker_;
   boost::asio::ip::tcp::socket socket_;

@@ -32,11 +32,15 @@ constexpr std::array<std::uint8_t, 256> MakeClassTable() {
     const bool digit = c >= '0' && c <= '9';
     bool tchar = alpha || digit;
     for (const char* s = "!#$%&'*+-.^_`|~"; *s != '\0'; ++s) {
-      if (c == *s) tchar = true;
+      if (c == *s)
+        tchar = true;
     }
-    if (tchar) bits |= kTokenBit;
-    if (c >= 0x21 && c <= 0x7E) bits |= kTargetBit;
-    if (c == '\t' || (c >= 0x20 && c <= 0x7E) || c >= 0x80) bits |= kValueBit;
+    if (tchar)
+      bits |= kTokenBit;
+    if (c >= 0x21 && c <= 0x7E)
+      bits |= kTargetBit;
+    if (c == '\t' || (c >= 0x20 && c <= 0x7E) || c >= 0x80)
+      bits |= kValueBit;
     if (c == '\t' || c == ' ' || c == 0x21 || (c >= 0x23 && c <= 0x5B) ||
         (c >= 0x5D && c <= 0x7E) || c >= 0x80) {
       bits |= kQdtextBit;
@@ -52,9 +56,12 @@ constexpr std::array<std::int8_t, 256> MakeHexTable() {
   std::array<std::int8_t, 256> t{};
   for (int c = 0; c < 256; ++c) {
     std::int8_t v = -1;
-    if (c >= '0' && c <= '9') v = static_cast<std::int8_t>(c - '0');
-    if (c >= 'a' && c <= 'f') v = static_cast<std::int8_t>(c - 'a' + 10);
-    if (c >= 'A' && c <= 'F') v = static_cast<std::int8_t>(c - 'A' + 10);
+    if (c >= '0' && c <= '9')
+      v = static_cast<std::int8_t>(c - '0');
+    if (c >= 'a' && c <= 'f')
+      v = static_cast<std::int8_t>(c - 'a' + 10);
+    if (c >= 'A' && c <= 'F')
+      v = static_cast<std::int8_t>(c - 'A' + 10);
     t[static_cast<std::size_t>(c)] = v;
   }
   return t;
@@ -62,17 +69,25 @@ constexpr std::array<std::int8_t, 256> MakeHexTable() {
 
 constexpr std::array<std::int8_t, 256> kHex = MakeHexTable();
 
-inline unsigned char U8(char c) noexcept { return static_cast<unsigned char>(c); }
-inline bool Is(char c, std::uint8_t bit) noexcept { return (kClass[U8(c)] & bit) != 0; }
-inline bool IsWs(char c) noexcept { return c == ' ' || c == '\t'; }
+inline unsigned char U8(char c) noexcept {
+  return static_cast<unsigned char>(c);
+}
+inline bool Is(char c, std::uint8_t bit) noexcept {
+  return (kClass[U8(c)] & bit) != 0;
+}
+inline bool IsWs(char c) noexcept {
+  return c == ' ' || c == '\t';
+}
 
 // `s` equals `lower` (lowercase letters, digits and '-') ignoring ASCII case. Only valid for
 // tokens: for tchar bytes, (c | 0x20) maps exactly the upper-case letters onto the lower-case ones
 // and leaves '-' and digits unchanged.
 inline bool TokenIs(std::string_view s, std::string_view lower) noexcept {
-  if (s.size() != lower.size()) return false;
+  if (s.size() != lower.size())
+    return false;
   for (std::size_t i = 0; i < s.size(); ++i) {
-    if ((U8(s[i]) | 0x20) != U8(lower[i])) return false;
+    if ((U8(s[i]) | 0x20) != U8(lower[i]))
+      return false;
   }
   return true;
 }
@@ -84,15 +99,19 @@ inline bool StartsWithIgnoreCase(std::string_view s, std::string_view lower) noe
 inline std::string_view TrimWs(std::string_view s) noexcept {
   std::size_t b = 0;
   std::size_t e = s.size();
-  while (b < e && IsWs(s[b])) ++b;
-  while (e > b && IsWs(s[e - 1])) --e;
+  while (b < e && IsWs(s[b]))
+    ++b;
+  while (e > b && IsWs(s[e - 1]))
+    --e;
   return s.substr(b, e - b);
 }
 
 inline bool IsToken(std::string_view s) noexcept {
-  if (s.empty()) return false;
+  if (s.empty())
+    return false;
   for (char c : s) {
-    if (!Is(c, kTokenBit)) return false;
+    if (!Is(c, kTokenBit))
+      return false;
   }
   return true;
 }
@@ -106,11 +125,13 @@ inline int ForEachListElement(std::string_view list, F&& f) {
   std::size_t start = 0;
   while (start <= list.size()) {
     std::size_t comma = list.find(',', start);
-    if (comma == std::string_view::npos) comma = list.size();
+    if (comma == std::string_view::npos)
+      comma = list.size();
     const std::string_view element = TrimWs(list.substr(start, comma - start));
     if (!element.empty()) {
       ++count;
-      if (!f(element)) return -1;
+      if (!f(element))
+        return -1;
     }
     start = comma + 1;
   }
@@ -121,8 +142,10 @@ inline int ForEachListElement(std::string_view list, F&& f) {
 // Failure reasons (static strings, returned as ParseOutcome::detail / Step::detail).
 
 namespace reason {
-constexpr std::string_view kBareCr = "bare CR (CR not followed by LF) is not allowed (RFC 9112 §2.2)";
-constexpr std::string_view kBareLf = "bare LF (LF not preceded by CR) is not allowed (RFC 9112 §2.2)";
+constexpr std::string_view kBareCr =
+    "bare CR (CR not followed by LF) is not allowed (RFC 9112 §2.2)";
+constexpr std::string_view kBareLf =
+    "bare LF (LF not preceded by CR) is not allowed (RFC 9112 §2.2)";
 constexpr std::string_view kNul = "NUL byte is not allowed in a message (RFC 9110 §5.5)";
 constexpr std::string_view kTooManyEmptyLines =
     "more than 2 empty lines before the request-line (RFC 9112 §2.2)";
@@ -151,7 +174,8 @@ constexpr std::string_view kBadTargetForm =
     "request-target is neither origin-form nor absolute-form (RFC 9112 §3.2)";
 constexpr std::string_view kHeaderSectionTooLarge =
     "header section larger than max_header_bytes (RFC 6585 §5)";
-constexpr std::string_view kTooManyHeaders = "more header fields than max_header_count (RFC 6585 §5)";
+constexpr std::string_view kTooManyHeaders =
+    "more header fields than max_header_count (RFC 6585 §5)";
 constexpr std::string_view kWsBeforeFirstField =
     "whitespace between the start-line and the first header field (RFC 9112 §2.2)";
 constexpr std::string_view kObsFold = "obs-fold in header field is not allowed (RFC 9112 §5.2)";
@@ -170,15 +194,13 @@ constexpr std::string_view kContentLengthTooLarge =
     "Content-Length has more than 19 digits (RFC 9110 §8.6)";
 constexpr std::string_view kDuplicateContentLength =
     "more than one Content-Length field (RFC 9112 §6.3)";
-constexpr std::string_view kEmptyTransferEncoding =
-    "empty Transfer-Encoding value (RFC 9112 §6.1)";
+constexpr std::string_view kEmptyTransferEncoding = "empty Transfer-Encoding value (RFC 9112 §6.1)";
 constexpr std::string_view kBadTransferCoding = "invalid transfer-coding token (RFC 9112 §7)";
 constexpr std::string_view kChunkedWithParameters =
     "the chunked transfer-coding takes no parameters (RFC 9112 §7.1)";
 constexpr std::string_view kTeAndContentLength =
     "both Transfer-Encoding and Content-Length present (RFC 9112 §6.1, §6.3)";
-constexpr std::string_view kTeInHttp10 =
-    "Transfer-Encoding in an HTTP/1.0 request (RFC 9112 §6.1)";
+constexpr std::string_view kTeInHttp10 = "Transfer-Encoding in an HTTP/1.0 request (RFC 9112 §6.1)";
 constexpr std::string_view kChunkedTwice =
     "chunked applied more than once in Transfer-Encoding (RFC 9112 §6.1)";
 constexpr std::string_view kChunkedNotFinal =
@@ -209,8 +231,10 @@ constexpr std::string_view kTrailerTooLarge =
 
 // The reason for an unexpected byte: bare CR and NUL get their own, precise messages.
 inline std::string_view BadByte(char c, std::string_view otherwise) noexcept {
-  if (c == '\r') return reason::kBareCr;
-  if (c == '\0') return reason::kNul;
+  if (c == '\r')
+    return reason::kBareCr;
+  if (c == '\0')
+    return reason::kNul;
   return otherwise;
 }
 
@@ -222,8 +246,10 @@ struct Error {
 
 // The reason for an unexpected byte in a chunk-size line.
 inline std::string_view BadChunkByte(char c, std::string_view otherwise) noexcept {
-  if (c == '\n') return reason::kBareLf;
-  if (c == '\0') return reason::kNul;
+  if (c == '\n')
+    return reason::kBareLf;
+  if (c == '\0')
+    return reason::kNul;
   return otherwise;
 }
 
@@ -235,7 +261,9 @@ inline ParseOutcome Failed(int status, std::string_view detail) {
   return out;
 }
 
-inline ParseOutcome Incomplete() { return ParseOutcome{}; }
+inline ParseOutcome Incomplete() {
+  return ParseOutcome{};
+}
 
 // ---------------------------------------------------------------------------------------------
 // Request line.
@@ -248,23 +276,31 @@ Error ScanRequestLine(std::string_view line, bool complete, RequestHead& head) {
   const std::size_t n = line.size();
   std::size_t i = 0;
 
-  while (i < n && Is(p[i], kTokenBit)) ++i;
+  while (i < n && Is(p[i], kTokenBit))
+    ++i;
   if (i == n) {
-    if (!complete) return {};
+    if (!complete)
+      return {};
     return {400, i == 0 ? reason::kEmptyMethod : reason::kMissingTarget};
   }
-  if (p[i] != ' ') return {400, BadByte(p[i], reason::kBadMethod)};
-  if (i == 0) return {400, reason::kEmptyMethod};
+  if (p[i] != ' ')
+    return {400, BadByte(p[i], reason::kBadMethod)};
+  if (i == 0)
+    return {400, reason::kEmptyMethod};
   const std::size_t method_end = i++;
 
   const std::size_t target_begin = i;
-  while (i < n && Is(p[i], kTargetBit)) ++i;
+  while (i < n && Is(p[i], kTargetBit))
+    ++i;
   if (i == n) {
-    if (!complete) return {};
+    if (!complete)
+      return {};
     return {400, i == target_begin ? reason::kEmptyTarget : reason::kMissingVersion};
   }
-  if (p[i] != ' ') return {400, BadByte(p[i], reason::kBadTargetChar)};
-  if (i == target_begin) return {400, reason::kEmptyTarget};
+  if (p[i] != ' ')
+    return {400, BadByte(p[i], reason::kBadTargetChar)};
+  if (i == target_begin)
+    return {400, reason::kEmptyTarget};
   const std::size_t target_end = i++;
 
   // HTTP-version = "HTTP/" DIGIT "." DIGIT (case-sensitive).
@@ -272,16 +308,19 @@ Error ScanRequestLine(std::string_view line, bool complete, RequestHead& head) {
   const std::string_view version = line.substr(i);
   for (std::size_t k = 0; k < version.size(); ++k) {
     const char c = version[k];
-    const bool ok = k >= kPattern.size()         ? false
-                    : (k == 5 || k == 7)         ? (c >= '0' && c <= '9')
-                                                 : c == kPattern[k];
-    if (!ok) return {400, BadByte(c, reason::kBadVersion)};
+    const bool ok = k >= kPattern.size() ? false
+                    : (k == 5 || k == 7) ? (c >= '0' && c <= '9')
+                                         : c == kPattern[k];
+    if (!ok)
+      return {400, BadByte(c, reason::kBadVersion)};
   }
-  if (!complete) return {};
+  if (!complete)
+    return {};
   if (version.size() != kPattern.size()) {
     return {400, version.empty() ? reason::kMissingVersion : reason::kBadVersion};
   }
-  if (version[5] != '1') return {505, reason::kVersionNotSupported};
+  if (version[5] != '1')
+    return {505, reason::kVersionNotSupported};
   // HTTP/1.x with x >= 2: answer as HTTP/1.1 (RFC 9110 §2.5).
   head.version_minor = version[7] == '0' ? 0 : 1;
 
@@ -298,13 +337,16 @@ Error ScanRequestLine(std::string_view line, bool complete, RequestHead& head) {
       return {400, reason::kConnectNeedsAuthority};
     }
     for (std::size_t k = colon + 1; k < target.size(); ++k) {
-      if (target[k] < '0' || target[k] > '9') return {400, reason::kConnectNeedsAuthority};
+      if (target[k] < '0' || target[k] > '9')
+        return {400, reason::kConnectNeedsAuthority};
     }
     return {};
   }
-  if (target[0] == '/') return {};  // origin-form
+  if (target[0] == '/')
+    return {};  // origin-form
   if (target.size() == 1 && target[0] == '*') {
-    if (head.method != Method::kOptions) return {400, reason::kAsteriskNotOptions};
+    if (head.method != Method::kOptions)
+      return {400, reason::kAsteriskNotOptions};
     return {};
   }
   std::size_t scheme_len = 0;
@@ -329,23 +371,32 @@ Error ScanRequestLine(std::string_view line, bool complete, RequestHead& head) {
 Error ParseFieldLine(std::string_view line, std::string_view& name, std::string_view& value) {
   const char* p = line.data();
   const std::size_t n = line.size();
-  if (IsWs(p[0])) return {400, reason::kObsFold};
+  if (IsWs(p[0]))
+    return {400, reason::kObsFold};
   std::size_t i = 0;
-  while (i < n && Is(p[i], kTokenBit)) ++i;
-  if (i == n) return {400, reason::kNoColon};
+  while (i < n && Is(p[i], kTokenBit))
+    ++i;
+  if (i == n)
+    return {400, reason::kNoColon};
   if (p[i] != ':') {
-    if (IsWs(p[i])) return {400, reason::kWsBeforeColon};
+    if (IsWs(p[i]))
+      return {400, reason::kWsBeforeColon};
     return {400, BadByte(p[i], reason::kBadFieldName)};
   }
-  if (i == 0) return {400, reason::kEmptyFieldName};
+  if (i == 0)
+    return {400, reason::kEmptyFieldName};
   name = line.substr(0, i);
   ++i;
-  while (i < n && IsWs(p[i])) ++i;
+  while (i < n && IsWs(p[i]))
+    ++i;
   const std::size_t value_begin = i;
-  while (i < n && Is(p[i], kValueBit)) ++i;
-  if (i != n) return {400, BadByte(p[i], reason::kBadFieldValue)};
+  while (i < n && Is(p[i], kValueBit))
+    ++i;
+  if (i != n)
+    return {400, BadByte(p[i], reason::kBadFieldValue)};
   std::size_t value_end = n;
-  while (value_end > value_begin && IsWs(p[value_end - 1])) --value_end;
+  while (value_end > value_begin && IsWs(p[value_end - 1]))
+    --value_end;
   value = line.substr(value_begin, value_end - value_begin);
   return {};
 }
@@ -355,7 +406,7 @@ struct FramingState {
   int content_length_fields = 0;
   int host_fields = 0;
   bool te_present = false;
-  int te_chunked = 0;          // how many times chunked appeared
+  int te_chunked = 0;            // how many times chunked appeared
   bool te_last_chunked = false;  // the last coding so far is chunked
   bool te_other = false;         // some coding other than chunked appeared
   bool conn_close = false;
@@ -365,15 +416,19 @@ struct FramingState {
 };
 
 Error ParseContentLength(std::string_view v, RequestHead& head) {
-  if (v.empty()) return {400, reason::kEmptyContentLength};
+  if (v.empty())
+    return {400, reason::kEmptyContentLength};
   // 19 decimal digits are at most 9'999'999'999'999'999'999 < 2^64 - 1: no overflow possible.
   static_assert(std::numeric_limits<std::uint64_t>::max() / 10 >= 999'999'999'999'999'999ULL);
   for (char c : v) {
-    if (c < '0' || c > '9') return {400, reason::kBadContentLength};
+    if (c < '0' || c > '9')
+      return {400, reason::kBadContentLength};
   }
-  if (v.size() > 19) return {400, reason::kContentLengthTooLarge};
+  if (v.size() > 19)
+    return {400, reason::kContentLengthTooLarge};
   std::uint64_t n = 0;
-  for (char c : v) n = n * 10 + static_cast<std::uint64_t>(c - '0');
+  for (char c : v)
+    n = n * 10 + static_cast<std::uint64_t>(c - '0');
   head.content_length = n;
   return {};
 }
@@ -402,8 +457,10 @@ Error ParseTransferEncoding(std::string_view v, FramingState& f) {
     }
     return true;
   });
-  if (err) return err;
-  if (count == 0) return {400, reason::kEmptyTransferEncoding};
+  if (err)
+    return err;
+  if (count == 0)
+    return {400, reason::kEmptyTransferEncoding};
   return {};
 }
 
@@ -413,7 +470,8 @@ inline Error NoteField(std::string_view name, std::string_view value, RequestHea
   switch (name.size()) {
     case 4:
       if (TokenIs(name, "host")) {
-        if (++f.host_fields > 1) return {400, reason::kDuplicateHost};
+        if (++f.host_fields > 1)
+          return {400, reason::kDuplicateHost};
         head.host = value;
       }
       break;
@@ -443,12 +501,14 @@ inline Error NoteField(std::string_view name, std::string_view value, RequestHea
       break;
     case 14:
       if (TokenIs(name, "content-length")) {
-        if (++f.content_length_fields > 1) return {400, reason::kDuplicateContentLength};
+        if (++f.content_length_fields > 1)
+          return {400, reason::kDuplicateContentLength};
         return ParseContentLength(value, head);
       }
       break;
     case 17:
-      if (TokenIs(name, "transfer-encoding")) return ParseTransferEncoding(value, f);
+      if (TokenIs(name, "transfer-encoding"))
+        return ParseTransferEncoding(value, f);
       break;
     default:
       break;
@@ -460,15 +520,22 @@ inline Error NoteField(std::string_view name, std::string_view value, RequestHea
 // expectations (417).
 Error FinishHead(const FramingState& f, RequestHead& head) {
   if (f.te_present) {
-    if (f.content_length_fields > 0) return {400, reason::kTeAndContentLength};
-    if (head.version_minor == 0) return {400, reason::kTeInHttp10};
-    if (f.te_chunked > 1) return {400, reason::kChunkedTwice};
-    if (!f.te_last_chunked) return {400, reason::kChunkedNotFinal};
-    if (f.te_other) return {501, reason::kUnsupportedCoding};
+    if (f.content_length_fields > 0)
+      return {400, reason::kTeAndContentLength};
+    if (head.version_minor == 0)
+      return {400, reason::kTeInHttp10};
+    if (f.te_chunked > 1)
+      return {400, reason::kChunkedTwice};
+    if (!f.te_last_chunked)
+      return {400, reason::kChunkedNotFinal};
+    if (f.te_other)
+      return {501, reason::kUnsupportedCoding};
     head.chunked = true;
   }
-  if (head.version_minor >= 1 && f.host_fields == 0) return {400, reason::kMissingHost};
-  if (f.expect_other) return {417, reason::kBadExpectation};
+  if (head.version_minor >= 1 && f.host_fields == 0)
+    return {400, reason::kMissingHost};
+  if (f.expect_other)
+    return {417, reason::kBadExpectation};
   // A 100-continue expectation in an HTTP/1.0 request is ignored (RFC 9110 §10.1.1).
   head.expect_continue = f.expect_continue && head.version_minor >= 1;
   head.keep_alive = !f.conn_close && (head.version_minor >= 1 || f.conn_keep_alive);
@@ -499,12 +566,18 @@ ParseOutcome ParseRequestHead(std::string_view buffer, const ParserLimits& limit
   // Up to two empty lines before the request-line are ignored (RFC 9112 §2.2).
   std::size_t line_start = 0;
   for (int empty = 0;; ++empty) {
-    if (line_start == size) return Incomplete();
-    if (b[line_start] == '\n') return Failed(400, reason::kBareLf);
-    if (b[line_start] != '\r') break;
-    if (line_start + 1 == size) return Incomplete();
-    if (b[line_start + 1] != '\n') return Failed(400, reason::kBareCr);
-    if (empty == 2) return Failed(400, reason::kTooManyEmptyLines);
+    if (line_start == size)
+      return Incomplete();
+    if (b[line_start] == '\n')
+      return Failed(400, reason::kBareLf);
+    if (b[line_start] != '\r')
+      break;
+    if (line_start + 1 == size)
+      return Incomplete();
+    if (b[line_start + 1] != '\n')
+      return Failed(400, reason::kBareCr);
+    if (empty == 2)
+      return Failed(400, reason::kTooManyEmptyLines);
     line_start += 2;
   }
 
@@ -519,7 +592,8 @@ ParseOutcome ParseRequestHead(std::string_view buffer, const ParserLimits& limit
       return Failed(414, reason::kRequestLineTooLong);
     }
     std::string_view partial(b + line_start, rem);
-    if (partial.back() == '\r') partial.remove_suffix(1);  // its LF may come next
+    if (partial.back() == '\r')
+      partial.remove_suffix(1);  // its LF may come next
     if (const Error err = ScanRequestLine(partial, false, head)) {
       return Failed(err.status, err.detail);
     }
@@ -531,7 +605,8 @@ ParseOutcome ParseRequestHead(std::string_view buffer, const ParserLimits& limit
   if (lf - line_start - (has_cr ? 1 : 0) > max_line) {
     return Failed(414, reason::kRequestLineTooLong);
   }
-  if (!has_cr) return Failed(400, reason::kBareLf);
+  if (!has_cr)
+    return Failed(400, reason::kBareLf);
   if (const Error err =
           ScanRequestLine(std::string_view(b + line_start, lf - 1 - line_start), true, head)) {
     return Failed(err.status, err.detail);
@@ -547,16 +622,19 @@ ParseOutcome ParseRequestHead(std::string_view buffer, const ParserLimits& limit
   for (;;) {
     const void* found = pos < limit ? std::memchr(b + pos, '\n', limit - pos) : nullptr;
     if (found == nullptr) {
-      if (over) return Failed(431, reason::kHeaderSectionTooLarge);
+      if (over)
+        return Failed(431, reason::kHeaderSectionTooLarge);
       return Incomplete();
     }
     const std::size_t eol = static_cast<std::size_t>(static_cast<const char*>(found) - b);
-    if (eol == pos || b[eol - 1] != '\r') return Failed(400, reason::kBareLf);
+    if (eol == pos || b[eol - 1] != '\r')
+      return Failed(400, reason::kBareLf);
     if (eol - 1 == pos) {  // the empty line ending the header section
       pos = eol + 1;
       break;
     }
-    if (pos == header_start && IsWs(b[pos])) return Failed(400, reason::kWsBeforeFirstField);
+    if (pos == header_start && IsWs(b[pos]))
+      return Failed(400, reason::kWsBeforeFirstField);
     if (head.headers.size() >= limits.max_header_count) {
       return Failed(431, reason::kTooManyHeaders);
     }
@@ -567,14 +645,18 @@ ParseOutcome ParseRequestHead(std::string_view buffer, const ParserLimits& limit
     }
     // The field is complete only once the next line is known not to continue it (obs-fold), so
     // that a folded "Transfer-Encoding:\r\n chunked" is reported as obs-fold, not as empty.
-    if (eol + 1 == size) return Incomplete();
-    if (IsWs(b[eol + 1])) return Failed(400, reason::kObsFold);
-    if (Error err = NoteField(name, value, head, framing)) return Failed(err.status, err.detail);
+    if (eol + 1 == size)
+      return Incomplete();
+    if (IsWs(b[eol + 1]))
+      return Failed(400, reason::kObsFold);
+    if (Error err = NoteField(name, value, head, framing))
+      return Failed(err.status, err.detail);
     head.headers.Add(name, value);
     pos = eol + 1;
   }
 
-  if (const Error err = FinishHead(framing, head)) return Failed(err.status, err.detail);
+  if (const Error err = FinishHead(framing, head))
+    return Failed(err.status, err.detail);
   ParseOutcome out;
   out.kind = ParseOutcome::Kind::kComplete;
   out.consumed = pos;
@@ -618,7 +700,8 @@ ChunkedDecoder::Step ChunkedDecoder::Feed(std::string_view input, std::string& b
         const char c = p[i];
         const int v = kHex[U8(c)];
         if (v >= 0) {
-          if (size_digits_ == 16) return Fail(i, 400, reason::kChunkSizeTooLong);
+          if (size_digits_ == 16)
+            return Fail(i, 400, reason::kChunkSizeTooLong);
           chunk_remaining_ = (chunk_remaining_ << 4) | static_cast<std::uint64_t>(v);
           ++size_digits_;
           // body_bytes_ <= max_body_bytes_ always holds, so this cannot wrap.
@@ -668,7 +751,8 @@ ChunkedDecoder::Step ChunkedDecoder::Feed(std::string_view input, std::string& b
         // Loose chunk-ext validation: tokens, '=', ';', BWS and quoted-strings; no CTL but HTAB.
         const char c = p[i];
         if (ext_escape_) {
-          if (!Is(c, kValueBit)) return Fail(i, 400, BadChunkByte(c, reason::kBadChunkExt));
+          if (!Is(c, kValueBit))
+            return Fail(i, 400, BadChunkByte(c, reason::kBadChunkExt));
           ext_escape_ = false;
         } else if (ext_quoted_) {
           if (c == '"') {
@@ -695,7 +779,8 @@ ChunkedDecoder::Step ChunkedDecoder::Feed(std::string_view input, std::string& b
       }
 
       case State::kSizeLf:
-        if (p[i] != '\n') return Fail(i, 400, reason::kBareCr);
+        if (p[i] != '\n')
+          return Fail(i, 400, reason::kBareCr);
         ++i;
         body_bytes_ += chunk_remaining_;
         size_digits_ = 0;
@@ -708,7 +793,8 @@ ChunkedDecoder::Step ChunkedDecoder::Feed(std::string_view input, std::string& b
         body.append(p + i, take);
         i += take;
         chunk_remaining_ -= take;
-        if (chunk_remaining_ == 0) state_ = State::kDataCr;
+        if (chunk_remaining_ == 0)
+          state_ = State::kDataCr;
         break;
       }
 
@@ -721,14 +807,16 @@ ChunkedDecoder::Step ChunkedDecoder::Feed(std::string_view input, std::string& b
         break;
 
       case State::kDataLf:
-        if (p[i] != '\n') return Fail(i, 400, reason::kBareCr);
+        if (p[i] != '\n')
+          return Fail(i, 400, reason::kBareCr);
         ++i;
         state_ = State::kSize;
         break;
 
       case State::kTrailer:
         i = FeedTrailer(input, i, step);
-        if (step.status != 0 || step.done) return step;
+        if (step.status != 0 || step.done)
+          return step;
         break;
 
       case State::kDone:
@@ -769,7 +857,7 @@ std::size_t ChunkedDecoder::FeedTrailer(std::string_view input, std::size_t i, S
     return end - 1;
   }
   line.remove_suffix(1);  // CR
-  if (line.empty()) {  // the empty line ending the trailer section
+  if (line.empty()) {     // the empty line ending the trailer section
     state_ = State::kDone;
     line_.clear();
     step.done = true;

@@ -32,18 +32,18 @@ struct RequestHead {
   int version_minor = 1;    // HTTP/1.<minor>; only 0 and 1 are accepted
   Headers headers;
   std::optional<std::uint64_t> content_length;  // set when a valid Content-Length was sent
-  bool chunked = false;                          // Transfer-Encoding: chunked
-  bool keep_alive = true;          // from version and Connection tokens (close / keep-alive)
-  bool expect_continue = false;    // Expect: 100-continue
-  std::string_view host;           // the Host field value (required for HTTP/1.1)
+  bool chunked = false;                         // Transfer-Encoding: chunked
+  bool keep_alive = true;        // from version and Connection tokens (close / keep-alive)
+  bool expect_continue = false;  // Expect: 100-continue
+  std::string_view host;         // the Host field value (required for HTTP/1.1)
 };
 
 struct ParseOutcome {
   enum class Kind { kComplete, kIncomplete, kFailed };
   Kind kind = Kind::kIncomplete;
-  std::size_t consumed = 0;      // kComplete: bytes of the head including the final CRLF CRLF
-  int status = 0;                // kFailed: 400, 414, 417, 431, 501 or 505
-  std::string_view detail;       // kFailed: a precise, static, human-readable reason
+  std::size_t consumed = 0;  // kComplete: bytes of the head including the final CRLF CRLF
+  int status = 0;            // kFailed: 400, 414, 417, 431, 501 or 505
+  std::string_view detail;   // kFailed: a precise, static, human-readable reason
 };
 
 // Parses one request head from the start of `buffer` into `head` (which is cleared first).
@@ -95,7 +95,7 @@ class ChunkedDecoder {
   std::size_t extension_bytes_ = 0;
   std::size_t trailer_bytes_ = 0;
   std::uint64_t body_bytes_ = 0;
-  std::string line_;  // a partial trailer line carried between Feed calls
+  std::string line_;         // a partial trailer line carried between Feed calls
   bool ext_quoted_ = false;  // inside a quoted-string of a chunk-ext
   bool ext_escape_ = false;  // after a backslash inside that quoted-string
   int fail_status_ = 0;      // kFailed: the status returned again by later Feed calls

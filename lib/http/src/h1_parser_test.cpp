@@ -32,7 +32,8 @@ ParseOutcome Parse(std::string_view s, RequestHead& head, const ParserLimits& li
     return ::testing::AssertionFailure()
            << "expected " << status << ", got " << out.status << " (" << out.detail << ")";
   }
-  if (out.detail.empty()) return ::testing::AssertionFailure() << "empty detail";
+  if (out.detail.empty())
+    return ::testing::AssertionFailure() << "empty detail";
   return ::testing::AssertionSuccess();
 }
 
@@ -240,9 +241,9 @@ TEST(H1Parser, UpToTwoLeadingEmptyLinesAreIgnored) {
 
 TEST(H1Parser, Methods) {
   const std::pair<std::string_view, Method> cases[] = {
-      {"GET", Method::kGet},         {"HEAD", Method::kHead},       {"POST", Method::kPost},
-      {"PUT", Method::kPut},         {"PATCH", Method::kPatch},     {"DELETE", Method::kDelete},
-      {"OPTIONS", Method::kOptions}, {"TRACE", Method::kTrace},     {"PROPFIND", Method::kOther},
+      {"GET", Method::kGet},         {"HEAD", Method::kHead},      {"POST", Method::kPost},
+      {"PUT", Method::kPut},         {"PATCH", Method::kPatch},    {"DELETE", Method::kDelete},
+      {"OPTIONS", Method::kOptions}, {"TRACE", Method::kTrace},    {"PROPFIND", Method::kOther},
       {"get", Method::kOther},       {"M-SEARCH", Method::kOther},
   };
   for (const auto& [name, method] : cases) {
@@ -316,9 +317,10 @@ TEST(H1Parser, LongUriIs414WhileIncomplete) {
   r += " HTTP/1.1\r\nHost: a\r\n\r\n";
   EXPECT_TRUE(FailsWith(r, 414));
   // Just under the default limit is fine.
-  EXPECT_TRUE(Completes("GET /" + std::string(8 * 1024 - 14, 'a') + " HTTP/1.1\r\nHost: a\r\n\r\n"));
-  EXPECT_TRUE(FailsWith("GET /" + std::string(8 * 1024 - 13, 'a') + " HTTP/1.1\r\nHost: a\r\n\r\n",
-                        414));
+  EXPECT_TRUE(
+      Completes("GET /" + std::string(8 * 1024 - 14, 'a') + " HTTP/1.1\r\nHost: a\r\n\r\n"));
+  EXPECT_TRUE(
+      FailsWith("GET /" + std::string(8 * 1024 - 13, 'a') + " HTTP/1.1\r\nHost: a\r\n\r\n", 414));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -401,8 +403,9 @@ TEST(H1Parser, OtherMajorVersionsAre505) {
 }
 
 TEST(H1Parser, MalformedVersionIs400) {
-  for (const char* v : {"HTTP/1", "HTTP/1.", "HTTP/1.10", "HTTP/11.1", "http/1.1", "HTTP/1,1",
-                        "HTTP/a.1", "HTTP/1.x", "HTTPS/1.1", "HTTP /1.1", "HTTP/+1.1", "HTTP/1.1.1"}) {
+  for (const char* v :
+       {"HTTP/1", "HTTP/1.", "HTTP/1.10", "HTTP/11.1", "http/1.1", "HTTP/1,1", "HTTP/a.1",
+        "HTTP/1.x", "HTTPS/1.1", "HTTP /1.1", "HTTP/+1.1", "HTTP/1.1.1"}) {
     const std::string r = std::string("GET / ") + v + "\r\nHost: a\r\n\r\n";
     EXPECT_TRUE(FailsWith(r, 400)) << v;
   }
@@ -474,7 +477,8 @@ TEST(H1Parser, FieldNameRules) {
 
 TEST(H1Parser, FieldValueRules) {
   RequestHead head;
-  const std::string r = Req("X-A: \t  hello \t world \t \r\nX-B:\r\nX-C:   \r\nX-D: caf\xC3\xA9\r\n");
+  const std::string r =
+      Req("X-A: \t  hello \t world \t \r\nX-B:\r\nX-C:   \r\nX-D: caf\xC3\xA9\r\n");
   ASSERT_EQ(Parse(r, head).kind, Kind::kComplete);
   EXPECT_EQ(head.headers.Find("x-a"), "hello \t world");
   EXPECT_EQ(head.headers.Find("x-b"), "");
@@ -499,8 +503,9 @@ TEST(H1Parser, RepeatedOrdinaryFieldsAreKept) {
 
 TEST(H1Parser, TooManyHeadersIs431) {
   std::string hundred;
-  for (int i = 0; i < 99; ++i) hundred += "X-" + std::to_string(i) + ": v\r\n";
-  EXPECT_TRUE(Completes(Req(hundred)));  // Host + 99 = 100 fields
+  for (int i = 0; i < 99; ++i)
+    hundred += "X-" + std::to_string(i) + ": v\r\n";
+  EXPECT_TRUE(Completes(Req(hundred)));                         // Host + 99 = 100 fields
   EXPECT_TRUE(FailsWith(Req(hundred + "X-Last: v\r\n"), 431));  // 101 fields
   ParserLimits limits;
   limits.max_header_count = 2;
@@ -696,9 +701,11 @@ Decoded Decode(const std::vector<std::string>& pieces, const ParserLimits& limit
     r.step = decoder.Feed(pending, r.body);
     EXPECT_LE(r.step.consumed, pending.size());
     pending.erase(0, r.step.consumed);
-    if (r.step.done || r.step.status != 0) break;
+    if (r.step.done || r.step.status != 0)
+      break;
   }
-  while (k < pieces.size()) pending += pieces[k++];
+  while (k < pieces.size())
+    pending += pieces[k++];
   r.rest = pending;
   return r;
 }
@@ -710,7 +717,8 @@ Decoded DecodeWhole(std::string_view s, const ParserLimits& limits = {},
 
 std::vector<std::string> Bytes(std::string_view s) {
   std::vector<std::string> v;
-  for (char c : s) v.emplace_back(1, c);
+  for (char c : s)
+    v.emplace_back(1, c);
   return v;
 }
 
@@ -799,10 +807,10 @@ TEST(ChunkedDecoder, FeedAfterDoneAndAfterFailure) {
 }
 
 TEST(ChunkedDecoder, InvalidChunkSizesAre400) {
-  for (const char* wire : {"0x10\r\n", "-1\r\n", "\r\n", " 5\r\nhello\r\n0\r\n\r\n",
-                           "5 \r\nhello\r\n", "5\t\r\n", "g\r\n", "5g\r\n", "+5\r\n",
-                           "12345678901234567\r\n", "00000000000000000\r\n", "5 5\r\n", "5,\r\n",
-                           ";a\r\n", "5\n", "5\rX", "\n"}) {
+  for (const char* wire :
+       {"0x10\r\n", "-1\r\n", "\r\n", " 5\r\nhello\r\n0\r\n\r\n", "5 \r\nhello\r\n", "5\t\r\n",
+        "g\r\n", "5g\r\n", "+5\r\n", "12345678901234567\r\n", "00000000000000000\r\n", "5 5\r\n",
+        "5,\r\n", ";a\r\n", "5\n", "5\rX", "\n"}) {
     const Decoded d = DecodeWhole(wire, {}, UINT64_MAX);
     EXPECT_EQ(d.step.status, 400) << wire;
     EXPECT_FALSE(d.step.done) << wire;
@@ -857,7 +865,8 @@ TEST(ChunkedDecoder, ChunkExtensionsOverCapAre400) {
   EXPECT_EQ(d.step.status, 400);
   // The default cap (4 KiB) against 1 MiB of "a=b;".
   std::string big = "5";
-  for (int i = 0; i < 256 * 1024; ++i) big += ";a=b";
+  for (int i = 0; i < 256 * 1024; ++i)
+    big += ";a=b";
   big += "\r\nhello\r\n0\r\n\r\n";
   d = DecodeWhole(big);
   EXPECT_EQ(d.step.status, 400);

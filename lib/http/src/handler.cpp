@@ -2,11 +2,10 @@
 
 namespace keel::http {
 
-boost::asio::awaitable<Response> Next::operator()(Request& request,
-                                                  RequestContext& context) const {
+boost::asio::awaitable<Response> Next::operator()(Request& request, RequestContext& context) const {
   if (index_ < chain_->size()) {
     co_return co_await (*chain_)[index_]->Handle(request, context,
-                                                  Next(chain_, index_ + 1, handler_));
+                                                 Next(chain_, index_ + 1, handler_));
   }
   co_return co_await (*handler_)(request, context);
 }

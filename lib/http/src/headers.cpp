@@ -12,18 +12,21 @@ constexpr unsigned char ToLowerAscii(unsigned char c) noexcept {
 }  // namespace
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
+  if (a.size() != b.size())
+    return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
     const auto x = static_cast<unsigned char>(a[i]);
     const auto y = static_cast<unsigned char>(b[i]);
-    if (x != y && ToLowerAscii(x) != ToLowerAscii(y)) return false;
+    if (x != y && ToLowerAscii(x) != ToLowerAscii(y))
+      return false;
   }
   return true;
 }
 
 std::optional<std::string_view> Headers::Find(std::string_view name) const noexcept {
   for (const HeaderField& f : fields_) {
-    if (EqualsIgnoreCase(f.name, name)) return f.value;
+    if (EqualsIgnoreCase(f.name, name))
+      return f.value;
   }
   return std::nullopt;
 }
@@ -31,7 +34,8 @@ std::optional<std::string_view> Headers::Find(std::string_view name) const noexc
 std::size_t Headers::Count(std::string_view name) const noexcept {
   std::size_t n = 0;
   for (const HeaderField& f : fields_) {
-    if (EqualsIgnoreCase(f.name, name)) ++n;
+    if (EqualsIgnoreCase(f.name, name))
+      ++n;
   }
   return n;
 }

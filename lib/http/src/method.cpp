@@ -17,23 +17,32 @@ Method ParseMethod(std::string_view token) noexcept {
   // Method names are case-sensitive (RFC 9110 §9.1); dispatch on the length first.
   switch (token.size()) {
     case 3:
-      if (token == "GET") return Method::kGet;
-      if (token == "PUT") return Method::kPut;
+      if (token == "GET")
+        return Method::kGet;
+      if (token == "PUT")
+        return Method::kPut;
       break;
     case 4:
-      if (token == "POST") return Method::kPost;
-      if (token == "HEAD") return Method::kHead;
+      if (token == "POST")
+        return Method::kPost;
+      if (token == "HEAD")
+        return Method::kHead;
       break;
     case 5:
-      if (token == "PATCH") return Method::kPatch;
-      if (token == "TRACE") return Method::kTrace;
+      if (token == "PATCH")
+        return Method::kPatch;
+      if (token == "TRACE")
+        return Method::kTrace;
       break;
     case 6:
-      if (token == "DELETE") return Method::kDelete;
+      if (token == "DELETE")
+        return Method::kDelete;
       break;
     case 7:
-      if (token == "OPTIONS") return Method::kOptions;
-      if (token == "CONNECT") return Method::kConnect;
+      if (token == "OPTIONS")
+        return Method::kOptions;
+      if (token == "CONNECT")
+        return Method::kConnect;
       break;
     default:
       break;

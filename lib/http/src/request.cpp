@@ -44,7 +44,7 @@ std::optional<std::string> PercentDecode(std::string_view in, bool plus_as_space
   return out;
 }
 
-void Request::Assign(const Parts& p, Headers headers) {
+void Request::Assign(const Parts& p, Headers& headers) {
   method_ = p.method;
   method_text_ = p.method_text;
   target_ = p.target;
@@ -53,7 +53,7 @@ void Request::Assign(const Parts& p, Headers headers) {
   version_minor_ = p.version_minor;
   body_ = p.body;
   remote_address_ = p.remote_address;
-  headers_ = std::move(headers);
+  std::swap(headers_, headers);
   params_.clear();
 }
 

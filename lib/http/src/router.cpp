@@ -50,42 +50,64 @@ std::vector<std::string_view> SplitTemplate(std::string_view path) {
   return out;
 }
 
+constexpr std::size_t kMaxSegments = 64;
+
 struct Normalized {
-  std::vector<std::string> segments;
+  std::array<std::string_view, kMaxSegments> segments;
+  std::size_t count = 0;
+  std::string arena;  // decoded segments; reserved up front so views into it stay valid
   std::string_view error;
 };
 
-// Decodes each segment once and resolves dot-segments (RFC 3986 §5.2.4).
-Normalized NormalizePath(std::string_view raw) {
-  Normalized n;
+// Decodes each segment once and resolves dot-segments (RFC 3986 §5.2.4). Segments without '%'
+// are views into the request; no allocation on that path.
+void NormalizePath(std::string_view raw, Normalized& n) {
   if (raw.empty() || raw.front() != '/') {
     n.error = "the request path must start with '/'";
-    return n;
+    return;
   }
-  for (std::string_view seg : SplitTemplate(raw)) {
-    auto decoded = PercentDecode(seg, false);
-    if (!decoded) {
-      n.error = "malformed percent-encoding in the request path";
-      return n;
-    }
-    if (decoded->find('/') != std::string::npos || decoded->find('\0') != std::string::npos) {
-      n.error = "an encoded '/' or NUL in a path segment is not allowed";
-      return n;
-    }
-    if (*decoded == ".") {
+  std::string_view rest = raw;
+  while (!rest.empty()) {
+    const auto slash = rest.find('/');
+    std::string_view seg = rest.substr(0, slash);
+    rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+    if (seg.empty()) {
       continue;
     }
-    if (*decoded == "..") {
-      if (n.segments.empty()) {
-        n.error = "the request path escapes the root with '..'";
-        return n;
+    if (seg.find('%') != std::string_view::npos) {
+      auto decoded = PercentDecode(seg, false);
+      if (!decoded) {
+        n.error = "malformed percent-encoding in the request path";
+        return;
       }
-      n.segments.pop_back();
+      if (decoded->find('/') != std::string::npos || decoded->find('\0') != std::string::npos) {
+        n.error = "an encoded '/' or NUL in a path segment is not allowed";
+        return;
+      }
+      if (n.arena.capacity() == 0) {
+        n.arena.reserve(raw.size());
+      }
+      const std::size_t at = n.arena.size();
+      n.arena += *decoded;
+      seg = std::string_view(n.arena).substr(at, decoded->size());
+    }
+    if (seg == ".") {
       continue;
     }
-    n.segments.push_back(std::move(*decoded));
+    if (seg == "..") {
+      if (n.count == 0) {
+        n.error = "the request path escapes the root with '..'";
+        return;
+      }
+      --n.count;
+      continue;
+    }
+    if (n.count == kMaxSegments) {
+      n.error = "the request path has more than 64 segments";
+      return;
+    }
+    n.segments[n.count++] = seg;
   }
-  return n;
 }
 
 const Route* RouteFor(const std::array<const Route*, kMethodCount>& routes, Method m) {
@@ -97,7 +119,7 @@ const Route* RouteFor(const std::array<const Route*, kMethodCount>& routes, Meth
 }
 
 struct Matcher {
-  const std::vector<std::string>& segments;
+  const Normalized& path;
   Method method;
   std::vector<std::pair<std::string_view, std::string>> params;
   std::array<bool, kMethodCount> allowed{};
@@ -110,7 +132,7 @@ struct Matcher {
 
 // Depth-first in precedence order (literal, int, any); stops at the first route for the method.
 bool Matcher::Walk(const Router::Node& node, std::size_t i) {
-  if (i == segments.size()) {
+  if (i == path.count) {
     if (const Route* r = RouteFor(node.routes, method)) {
       found = r;
       return true;
@@ -120,21 +142,21 @@ bool Matcher::Walk(const Router::Node& node, std::size_t i) {
     }
     return false;
   }
-  const std::string& seg = segments[i];
+  const std::string_view seg = path.segments[i];
   for (const auto& [literal, child] : node.literals) {
     if (literal == seg && Walk(*child, i + 1)) {
       return true;
     }
   }
   if (node.int_child && ParsesAsInt64(seg)) {
-    params.emplace_back(node.int_name, seg);
+    params.emplace_back(node.int_name, std::string(seg));
     if (Walk(*node.int_child, i + 1)) {
       return true;
     }
     params.pop_back();
   }
   if (node.any_child) {
-    params.emplace_back(node.any_name, seg);
+    params.emplace_back(node.any_name, std::string(seg));
     if (Walk(*node.any_child, i + 1)) {
       return true;
     }
@@ -144,8 +166,8 @@ bool Matcher::Walk(const Router::Node& node, std::size_t i) {
 }
 
 RouteGroup& RouteGroup::Group(std::string_view prefix) {
-  children_.push_back(std::unique_ptr<RouteGroup>(
-      new RouteGroup(router_, prefix_ + std::string(prefix), this)));
+  children_.push_back(
+      std::unique_ptr<RouteGroup>(new RouteGroup(router_, prefix_ + std::string(prefix), this)));
   return *children_.back();
 }
 
@@ -211,13 +233,14 @@ void Router::Insert(std::unique_ptr<Route> route) {
 
 RouteMatch Router::Match(Method method, std::string_view raw_path) const {
   RouteMatch result;
-  Normalized path = NormalizePath(raw_path);
+  Normalized path;
+  NormalizePath(raw_path, path);
   if (!path.error.empty()) {
     result.kind = RouteMatch::Kind::kBadPath;
     result.detail = path.error;
     return result;
   }
-  Matcher matcher{path.segments, method, {}, {}, nullptr};
+  Matcher matcher{path, method, {}, {}, nullptr};
   if (matcher.Walk(*tree_, 0)) {
     result.kind = RouteMatch::Kind::kFound;
     result.route = matcher.found;
@@ -225,8 +248,8 @@ RouteMatch Router::Match(Method method, std::string_view raw_path) const {
     return result;
   }
   bool any = false;
-  constexpr Method kOrder[] = {Method::kGet,   Method::kHead,   Method::kPost,
-                               Method::kPut,   Method::kPatch,  Method::kDelete,
+  constexpr Method kOrder[] = {Method::kGet,     Method::kHead,  Method::kPost,
+                               Method::kPut,     Method::kPatch, Method::kDelete,
                                Method::kOptions, Method::kTrace, Method::kConnect};
   for (Method m : kOrder) {
     bool allowed = matcher.allowed[static_cast<int>(m)];

@@ -1,11 +1,11 @@
 #include "keel/http/server.hpp"
 
+#include <sys/socket.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <sys/socket.h>
 
 #include "connection.hpp"
 #include "worker.hpp"
@@ -29,8 +29,8 @@ class Server::Impl {
     shared_.admin_on_main = shared_.settings.admin_listen.empty();
     shared_.observer = observer;
     if (sink != nullptr) {
-      in_flight_gauge_ = &sink->GetGauge("keel_http_in_flight_requests",
-                                         "Business requests being handled now");
+      in_flight_gauge_ =
+          &sink->GetGauge("keel_http_in_flight_requests", "Business requests being handled now");
       refused_ = &sink->GetCounter("keel_http_connections_refused_total",
                                    "Connections closed at accept: max_connections reached");
     }
@@ -129,7 +129,8 @@ class Server::Impl {
     boost::system::error_code ec;
     auto address = asio::ip::make_address(hp.host == "localhost" ? "127.0.0.1" : hp.host, ec);
     if (ec) {
-      return Error(ErrorCode::kInvalidArgument, "cannot listen on " + hp.host + ": not an IP address");
+      return Error(ErrorCode::kInvalidArgument,
+                   "cannot listen on " + hp.host + ": not an IP address");
     }
     tcp::endpoint endpoint(address, hp.port);
     auto acceptor = std::make_unique<tcp::acceptor>(w.io);
@@ -178,8 +179,7 @@ class Server::Impl {
         co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
         continue;
       }
-      if (shared_.connections.load(std::memory_order_relaxed) >=
-          shared_.settings.max_connections) {
+      if (shared_.connections.load(std::memory_order_relaxed) >= shared_.settings.max_connections) {
         if (refused_ != nullptr) {
           refused_->Add();
         }
@@ -248,8 +248,12 @@ Result<void> Server::Start() {
   return started;
 }
 
-std::uint16_t Server::port() const noexcept { return impl_->port_; }
-std::uint16_t Server::admin_port() const noexcept { return impl_->admin_port_; }
+std::uint16_t Server::port() const noexcept {
+  return impl_->port_;
+}
+std::uint16_t Server::admin_port() const noexcept {
+  return impl_->admin_port_;
+}
 
 void Server::Drain(std::function<void()> done) {
   ready_.store(false, std::memory_order_release);

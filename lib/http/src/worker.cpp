@@ -23,18 +23,22 @@ RequestIdGenerator::RequestIdGenerator() {
 }
 
 std::string RequestIdGenerator::Next() {
+  std::string id(kLength, '0');
+  Next(id.data());
+  return id;
+}
+
+void RequestIdGenerator::Next(char* out) noexcept {
   // splitmix64: a bijection of the counter, so ids never repeat within a thread.
   std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   z ^= z >> 31;
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string id(16, '0');
-  for (int i = 15; i >= 0; --i) {
-    id[static_cast<std::size_t>(i)] = kHex[z & 0xf];
+  for (int i = static_cast<int>(kLength) - 1; i >= 0; --i) {
+    out[i] = kHex[z & 0xf];
     z >>= 4;
   }
-  return id;
 }
 
 void Worker::Register(Connection* c) {
@@ -71,7 +75,9 @@ void ArmSweep(Worker* worker, std::shared_ptr<boost::asio::steady_timer> timer) 
 }
 }  // namespace
 
-void Worker::StartSweep() { ArmSweep(this, std::make_shared<boost::asio::steady_timer>(io)); }
+void Worker::StartSweep() {
+  ArmSweep(this, std::make_shared<boost::asio::steady_timer>(io));
+}
 
 void Worker::Sweep() {
   const auto now = std::chrono::steady_clock::now();

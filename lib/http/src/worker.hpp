@@ -3,10 +3,10 @@
 // Everything here is touched only by its own I/O thread, except the atomics read at scrape time.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <atomic>
 #include <cstdint>
 #include <ctime>
 #include <memory>
@@ -51,6 +51,9 @@ class DateCache {
 class RequestIdGenerator {
  public:
   RequestIdGenerator();
+  static constexpr std::size_t kLength = 16;
+  // Writes kLength lowercase hex digits to `out`.
+  void Next(char* out) noexcept;
   std::string Next();
 
  private:

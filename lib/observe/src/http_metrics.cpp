@@ -44,8 +44,7 @@ struct RouteKeyHash {
 struct RouteKeyEqual {
   using is_transparent = void;
   static bool Same(const RouteKeyView& a, const RouteKeyView& b) noexcept {
-    return a.status == b.status && a.method == b.method && a.admin == b.admin &&
-           a.route == b.route;
+    return a.status == b.status && a.method == b.method && a.admin == b.admin && a.route == b.route;
   }
   bool operator()(const RouteKey& a, const RouteKey& b) const noexcept {
     return Same(a.View(), b.View());
@@ -78,18 +77,8 @@ struct HttpMetricsObserver::Cache {
 HttpMetricsObserver::HttpMetricsObserver(MetricSink& sink, AccessLog* access_log)
     : sink_(sink),
       access_log_(access_log),
-      open_connections_(
-          sink.GetGauge("keel_http_open_connections", "Open client connections.")),
-      cache_(std::make_unique<Cache>()) {
-  for (std::size_t i = 0; i < kStageCount; ++i) {
-    const auto stage = static_cast<Stage>(i);
-    stage_seconds_[i] = &sink.GetHistogram(
-        "keel_http_request_stage_seconds",
-        "Time requests spent in each stage (read, queue, app, write, db, cache, upstream), for "
-        "requests that went through the stage.",
-        {{"stage", std::string(StageName(stage))}});
-  }
-}
+      open_connections_(sink.GetGauge("keel_http_open_connections", "Open client connections.")),
+      cache_(std::make_unique<Cache>()) {}
 
 HttpMetricsObserver::~HttpMetricsObserver() = default;
 
@@ -110,13 +99,13 @@ void HttpMetricsObserver::OnRequest(const http::CompletedRequest& request) noexc
                                            {{"route", route}, {"code", code}});
       } else {
         const std::string method(http::MethodName(request.method));
-        fresh.requests = &sink_.GetCounter(
-            "keel_http_requests_total", "HTTP requests by route template, method and status.",
-            {{"route", route}, {"method", method}, {"code", code}});
-        fresh.duration = &sink_.GetHistogram(
-            "keel_http_request_duration_seconds",
-            "HTTP request duration from first byte read to last byte written.",
-            {{"route", route}, {"method", method}});
+        fresh.requests = &sink_.GetCounter("keel_http_requests_total",
+                                           "HTTP requests by route template, method and status.",
+                                           {{"route", route}, {"method", method}, {"code", code}});
+        fresh.duration =
+            &sink_.GetHistogram("keel_http_request_duration_seconds",
+                                "HTTP request duration from first byte read to last byte written.",
+                                {{"route", route}, {"method", method}});
       }
       it = shard.map.emplace(RouteKey(key), fresh).first;
     }
@@ -129,15 +118,36 @@ void HttpMetricsObserver::OnRequest(const http::CompletedRequest& request) noexc
       for (std::size_t i = 0; i < kStageCount; ++i) {
         const auto stage = static_cast<Stage>(i);
         if (request.stages->Count(stage) > 0) {
-          stage_seconds_[i]->Record(request.stages->Total(stage));
+          StageHistogram(stage).Record(request.stages->Total(stage));
         }
       }
     }
   }
-  if (access_log_ != nullptr) access_log_->Record(request);
+  if (access_log_ != nullptr) {
+    access_log_->Record(request);
+  }
 }
 
-void HttpMetricsObserver::OnConnectionOpened() noexcept { open_connections_.Add(1); }
-void HttpMetricsObserver::OnConnectionClosed() noexcept { open_connections_.Add(-1); }
+Histogram& HttpMetricsObserver::StageHistogram(Stage stage) noexcept {
+  auto& slot = stage_seconds_[static_cast<std::size_t>(stage)];
+  Histogram* histogram = slot.load(std::memory_order_acquire);
+  if (histogram == nullptr) [[unlikely]] {
+    // Racing threads get the same histogram from the sink, so a plain store is enough.
+    histogram = &sink_.GetHistogram(
+        "keel_http_request_stage_seconds",
+        "Time requests spent in each stage (read, queue, app, write, db, cache, upstream), "
+        "counting only requests that went through the stage.",
+        {{"stage", std::string(StageName(stage))}});
+    slot.store(histogram, std::memory_order_release);
+  }
+  return *histogram;
+}
+
+void HttpMetricsObserver::OnConnectionOpened() noexcept {
+  open_connections_.Add(1);
+}
+void HttpMetricsObserver::OnConnectionClosed() noexcept {
+  open_connections_.Add(-1);
+}
 
 }  // namespace keel::observe

@@ -20,8 +20,9 @@ class HttpMetricsObserverTest : public ::testing::Test {
  protected:
   std::uint64_t Requests(const std::string& route, const std::string& method,
                          const std::string& code) {
-    return registry_.GetCounter("keel_http_requests_total", "",
-                                {{"route", route}, {"method", method}, {"code", code}})
+    return registry_
+        .GetCounter("keel_http_requests_total", "",
+                    {{"route", route}, {"method", method}, {"code", code}})
         .Value();
   }
   std::uint64_t Durations(const std::string& route, const std::string& method) {
@@ -32,8 +33,7 @@ class HttpMetricsObserverTest : public ::testing::Test {
         .count;
   }
   Histogram::Snapshot StageSnapshot(const std::string& stage) {
-    return registry_.GetHistogram("keel_http_request_stage_seconds", "", {{"stage", stage}})
-        .Read();
+    return registry_.GetHistogram("keel_http_request_stage_seconds", "", {{"stage", stage}}).Read();
   }
 
   static http::CompletedRequest Request(std::string_view route, http::Method method, int status) {
@@ -90,6 +90,10 @@ TEST_F(HttpMetricsObserverTest, RecordsStagesThatRan) {
   auto r = Request("/a", http::Method::kGet, 200);
   r.stages = &stages;
   observer.OnRequest(r);
+  const std::string text = registry_.RenderPrometheus();
+  EXPECT_NE(text.find("keel_http_request_stage_seconds_count{stage=\"db\"} 1\n"), std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("stage=\"queue\""), std::string::npos) << "unused stages stay unexported";
   EXPECT_EQ(StageSnapshot("read").count, 1u);
   EXPECT_EQ(StageSnapshot("app").count, 1u);
   EXPECT_EQ(StageSnapshot("db").count, 1u);  // one observation: the request's total db time
@@ -140,7 +144,9 @@ TEST_F(HttpMetricsObserverTest, PassesRequestsToTheAccessLog) {
   }
   std::rewind(file);
   int lines = 0;
-  for (int c; (c = std::fgetc(file)) != EOF;) lines += c == '\n' ? 1 : 0;
+  for (int c; (c = std::fgetc(file)) != EOF;) {
+    lines += c == '\n' ? 1 : 0;
+  }
   std::fclose(file);
   EXPECT_EQ(lines, 2);
 }
@@ -158,7 +164,9 @@ TEST_F(HttpMetricsObserverTest, ConcurrentRequestsSumCorrectly) {
       }
     });
   }
-  for (auto& th : threads) th.join();
+  for (auto& th : threads) {
+    th.join();
+  }
   std::uint64_t total = 0;
   std::uint64_t durations = 0;
   for (const auto& route : routes) {

@@ -113,14 +113,18 @@ struct Logger::Queue {
     bool was_empty = false;
     {
       std::lock_guard lock(mu);
-      if (pending.size() >= capacity) return false;
+      if (pending.size() >= capacity) {
+        return false;
+      }
       was_empty = pending.empty();
       pending.push_back(std::move(line));
       ++accepted;
     }
     // Only the first line of a batch can find the writer asleep; skipping the rest saves a
     // futex call per line.
-    if (was_empty) wake.notify_one();
+    if (was_empty) {
+      wake.notify_one();
+    }
     return true;
   }
 
@@ -137,11 +141,16 @@ struct Logger::Queue {
       {
         std::unique_lock lock(mu);
         wake.wait(lock, [&] { return !pending.empty() || stopping; });
-        if (pending.empty()) return;  // stopping, and everything accepted is written
+        if (pending.empty()) {
+          // Stopping, and everything accepted has been written.
+          return;
+        }
         batch.swap(pending);  // hands the previous batch's (empty) capacity back to producers
       }
       buffer.clear();
-      for (const auto& line : batch) buffer += line;
+      for (const auto& line : batch) {
+        buffer += line;
+      }
       const std::size_t written = WriteAll(fd, buffer);
       if (written < buffer.size()) {
         // Count the lines that did not make it out completely.
@@ -149,7 +158,9 @@ struct Logger::Queue {
         std::uint64_t lost = 0;
         for (const auto& line : batch) {
           end += line.size();
-          if (end > written) ++lost;
+          if (end > written) {
+            ++lost;
+          }
         }
         dropped.Add(lost);
       }
@@ -189,7 +200,9 @@ Logger::~Logger() = default;
 
 void Logger::Log(LogLevel level, std::string_view msg,
                  std::initializer_list<LogField> fields) noexcept {
-  if (!Enabled(level)) return;
+  if (!Enabled(level)) {
+    return;
+  }
   try {
     std::string line;
     line.reserve(128 + msg.size() + fields.size() * 32);
@@ -227,13 +240,17 @@ void Logger::Log(LogLevel level, std::string_view msg,
           field.value_);
     }
     line += "}\n";
-    if (!queue_->Push(std::move(line))) dropped_->Add();
+    if (!queue_->Push(std::move(line))) {
+      dropped_->Add();
+    }
   } catch (const std::bad_alloc&) {
     dropped_->Add();  // memory is short: the line is the cheapest thing to give up
   }
 }
 
-void Logger::Flush() { queue_->Flush(); }
+void Logger::Flush() {
+  queue_->Flush();
+}
 
 // --- AccessLog -----------------------------------------------------------------------------
 
@@ -244,9 +261,15 @@ AccessLog::AccessLog(Logger& logger, AccessLogSettings settings) noexcept
 }
 
 bool AccessLog::ShouldLog(const http::CompletedRequest& request) noexcept {
-  if (settings_.mode == AccessLogMode::kOff) return false;
-  if (request.admin && !settings_.include_admin) return false;
-  if (settings_.mode == AccessLogMode::kOn || request.status >= 500) return true;
+  if (settings_.mode == AccessLogMode::kOff) {
+    return false;
+  }
+  if (request.admin && !settings_.include_admin) {
+    return false;
+  }
+  if (settings_.mode == AccessLogMode::kOn || request.status >= 500) {
+    return true;
+  }
   // Request n is logged when floor((n + 1) * rate) > floor(n * rate): exactly `rate` of any run
   // of requests, evenly spread, and reproducible in tests.
   const std::uint64_t n =
@@ -256,7 +279,9 @@ bool AccessLog::ShouldLog(const http::CompletedRequest& request) noexcept {
 }
 
 void AccessLog::Record(const http::CompletedRequest& request) noexcept {
-  if (!logger_.Enabled(LogLevel::kInfo) || !ShouldLog(request)) return;
+  if (!logger_.Enabled(LogLevel::kInfo) || !ShouldLog(request)) {
+    return;
+  }
   const double duration_ms = static_cast<double>(request.duration.count()) / 1e6;
   logger_.Log(LogLevel::kInfo, "request",
               {{"request_id", request.request_id},

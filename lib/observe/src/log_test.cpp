@@ -54,10 +54,14 @@ class TempLog {
 bool IsTimestamp(std::string_view ts) {
   // 2026-11-23T09:04:27.123Z
   constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:dd.dddZ";
-  if (ts.size() != kShape.size()) return false;
+  if (ts.size() != kShape.size()) {
+    return false;
+  }
   for (std::size_t i = 0; i < ts.size(); ++i) {
     const bool ok = kShape[i] == 'd' ? (ts[i] >= '0' && ts[i] <= '9') : ts[i] == kShape[i];
-    if (!ok) return false;
+    if (!ok) {
+      return false;
+    }
   }
   return true;
 }
@@ -143,7 +147,9 @@ TEST(LoggerTest, KeepsEachThreadsOrder) {
         }
       });
     }
-    for (auto& th : threads) th.join();
+    for (auto& th : threads) {
+      th.join();
+    }
     logger.Flush();
     EXPECT_EQ(logger.dropped(), 0u);
   }
@@ -174,7 +180,9 @@ TEST(LoggerTest, DropsAndCountsWhenTheQueueIsFull) {
     Logger logger({.fd = pipe_fds[1], .queue_capacity = 4}, &registry);
     // A line larger than the pipe blocks the writer thread until the reader starts.
     logger.Log(LogLevel::kInfo, std::string(256 * 1024, 'x'));
-    for (int i = 0; i < kSmallLines; ++i) logger.Log(LogLevel::kInfo, "small", {{"i", i}});
+    for (int i = 0; i < kSmallLines; ++i) {
+      logger.Log(LogLevel::kInfo, "small", {{"i", i}});
+    }
     dropped = logger.dropped();
     // The writer holds at most one batch and the queue at most 4 more lines.
     EXPECT_GE(dropped, std::uint64_t{kSmallLines} - 8);
@@ -182,7 +190,9 @@ TEST(LoggerTest, DropsAndCountsWhenTheQueueIsFull) {
       char buf[65536];
       ssize_t n = 0;
       while ((n = read(pipe_fds[0], buf, sizeof buf)) > 0) {
-        for (ssize_t k = 0; k < n; ++k) received_lines += buf[k] == '\n' ? 1 : 0;
+        for (ssize_t k = 0; k < n; ++k) {
+          received_lines += buf[k] == '\n' ? 1 : 0;
+        }
       }
     });
     logger.Flush();
@@ -240,9 +250,13 @@ TEST(AccessLogTest, SamplingIsExactAndKeepsServerErrors) {
   Logger logger({.fd = out.fd()});
   AccessLog access(logger, {.mode = AccessLogMode::kSampled, .sample_rate = 0.25});
   int logged = 0;
-  for (int i = 0; i < 100; ++i) logged += access.ShouldLog(MakeRequest()) ? 1 : 0;
+  for (int i = 0; i < 100; ++i) {
+    logged += access.ShouldLog(MakeRequest()) ? 1 : 0;
+  }
   EXPECT_EQ(logged, 25);
-  for (int i = 0; i < 10; ++i) EXPECT_TRUE(access.ShouldLog(MakeRequest(503)));
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_TRUE(access.ShouldLog(MakeRequest(503)));
+  }
 
   AccessLog none(logger, {.mode = AccessLogMode::kSampled, .sample_rate = 0.0});
   AccessLog all(logger, {.mode = AccessLogMode::kSampled, .sample_rate = 7.0});  // clamped

@@ -29,17 +29,25 @@ std::string_view TypeName(MetricType type) {
   return "untyped";
 }
 
-bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsAlpha(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+bool IsDigit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 bool ValidMetricName(std::string_view name) {
-  if (name.empty() || !(IsAlpha(name[0]) || name[0] == ':')) return false;
+  if (name.empty() || !(IsAlpha(name[0]) || name[0] == ':')) {
+    return false;
+  }
   return std::all_of(name.begin(), name.end(),
                      [](char c) { return IsAlpha(c) || IsDigit(c) || c == ':'; });
 }
 
 bool ValidLabelName(std::string_view name) {
-  if (name.empty() || !IsAlpha(name[0]) || name.starts_with("__")) return false;
+  if (name.empty() || !IsAlpha(name[0]) || name.starts_with("__")) {
+    return false;
+  }
   return std::all_of(name.begin(), name.end(), [](char c) { return IsAlpha(c) || IsDigit(c); });
 }
 
@@ -52,9 +60,15 @@ std::optional<MetricLabels> SeriesKey(MetricType type, const MetricLabels& label
   MetricLabels key = labels;
   std::sort(key.begin(), key.end());
   for (std::size_t i = 0; i < key.size(); ++i) {
-    if (!ValidLabelName(key[i].first)) return std::nullopt;
-    if (type == MetricType::kHistogram && key[i].first == "le") return std::nullopt;
-    if (i > 0 && key[i].first == key[i - 1].first) return std::nullopt;
+    if (!ValidLabelName(key[i].first)) {
+      return std::nullopt;
+    }
+    if (type == MetricType::kHistogram && key[i].first == "le") {
+      return std::nullopt;
+    }
+    if (i > 0 && key[i].first == key[i - 1].first) {
+      return std::nullopt;
+    }
   }
   return key;
 }
@@ -95,7 +109,9 @@ void AppendSeries(std::string& out, std::string_view name, const MetricLabels& l
     out += '{';
     bool first = true;
     for (const auto& [key, value] : labels) {
-      if (!first) out += ',';
+      if (!first) {
+        out += ',';
+      }
       first = false;
       out += key;
       out += "=\"";
@@ -103,7 +119,9 @@ void AppendSeries(std::string& out, std::string_view name, const MetricLabels& l
       out += '"';
     }
     if (!le.empty()) {
-      if (!first) out += ',';
+      if (!first) {
+        out += ',';
+      }
       out += "le=\"";
       out += le;
       out += '"';
@@ -152,10 +170,14 @@ struct MetricWriter::Page {
     const auto key = SeriesKey(type, labels);
     const bool valid = ValidName(type, name) && key.has_value();
     KEEL_ASSERT(valid);
-    if (!valid) return;
+    if (!valid) {
+      return;
+    }
     PageFamily* family = Find(type, name, help);
     KEEL_ASSERT(family != nullptr);
-    if (family == nullptr) return;
+    if (family == nullptr) {
+      return;
+    }
     AppendSeries(family->samples, name, *key);
     detail::AppendDouble(family->samples, value);
     family->samples += '\n';
@@ -219,7 +241,9 @@ struct MetricRegistry::State {
     Family& family = it->second;
     KEEL_CHECK(family.type == type);  // one metric name, one type
     auto& slot = (family.*series)[std::move(*key)];
-    if (!slot) slot = std::make_unique<T>();
+    if (!slot) {
+      slot = std::make_unique<T>();
+    }
     return *slot;
   }
 };
@@ -258,9 +282,9 @@ std::string MetricRegistry::RenderPrometheus() const {
   {
     std::lock_guard lock(state_->mu);
     for (const auto& [name, family] : state_->families) {
-      auto& out = page.families.emplace(name, MetricWriter::Page::PageFamily{family.type,
-                                                                            family.help, {}})
-                      .first->second.samples;
+      auto& out =
+          page.families.emplace(name, MetricWriter::Page::PageFamily{family.type, family.help, {}})
+              .first->second.samples;
       for (const auto& [labels, counter] : family.counters) {
         AppendSeries(out, name, labels);
         detail::AppendUint(out, counter->Value());
@@ -279,11 +303,15 @@ std::string MetricRegistry::RenderPrometheus() const {
   }
   // Outside the lock: a collector may register metrics (and would deadlock otherwise).
   MetricWriter writer(page);
-  for (const auto& collect : collectors) collect(writer);
+  for (const auto& collect : collectors) {
+    collect(writer);
+  }
 
   std::string text;
   for (const auto& [name, family] : page.families) {
-    if (family.samples.empty()) continue;
+    if (family.samples.empty()) {
+      continue;
+    }
     text += "# HELP ";
     text += name;
     text += ' ';

@@ -67,9 +67,9 @@ TEST(MetricRegistryTest, EscapesHelpAndLabelValues) {
 TEST(MetricRegistryTest, RendersHistogramInSeconds) {
   MetricRegistry registry;
   Histogram& h = registry.GetHistogram("lat_seconds", "Latency.", {{"route", "/x"}});
-  h.RecordNanos(10'000);      // bucket 0 (le 0.000032768)
-  h.RecordNanos(32'768);      // exactly the first bound: still bucket 0
-  h.RecordNanos(1'000'000);   // 1 ms
+  h.RecordNanos(10'000);           // bucket 0 (le 0.000032768)
+  h.RecordNanos(32'768);           // exactly the first bound: still bucket 0
+  h.RecordNanos(1'000'000);        // 1 ms
   h.RecordNanos(100'000'000'000);  // 100 s: +Inf only
   const std::string text = registry.RenderPrometheus();
   EXPECT_PRED2(Contains, text, "# TYPE lat_seconds histogram\n");
@@ -82,7 +82,9 @@ TEST(MetricRegistryTest, RendersHistogramInSeconds) {
   EXPECT_PRED2(Contains, text, "lat_seconds_count{route=\"/x\"} 4\n");
   // One line per finite bound, +Inf, _sum and _count.
   std::size_t lines = 0;
-  for (char c : text) lines += c == '\n' ? 1 : 0;
+  for (char c : text) {
+    lines += c == '\n' ? 1 : 0;
+  }
   EXPECT_EQ(lines, 2 + Histogram::kBuckets + 2);
 }
 
@@ -109,9 +111,8 @@ TEST(MetricRegistryTest, CollectorsJoinFamiliesInOrder) {
 
 TEST(MetricRegistryTest, CollectorMayRegisterMetrics) {
   MetricRegistry registry;
-  registry.AddCollector([&registry](MetricWriter&) {
-    registry.GetCounter("scrapes_total", "Scrapes.").Add();
-  });
+  registry.AddCollector(
+      [&registry](MetricWriter&) { registry.GetCounter("scrapes_total", "Scrapes.").Add(); });
   (void)registry.RenderPrometheus();
   EXPECT_PRED2(Contains, registry.RenderPrometheus(), "scrapes_total 1\n");
 }
@@ -145,11 +146,15 @@ TEST(MetricRegistryTest, ConcurrentGetAndRecord) {
       for (int i = 0; i < 1000; ++i) {
         registry.GetCounter("c_total", "h", {{"n", std::to_string(i % 10)}}).Add();
         registry.GetHistogram("h_seconds", "h").RecordNanos(static_cast<std::uint64_t>(t) * i);
-        if (i % 100 == 0) (void)registry.RenderPrometheus();
+        if (i % 100 == 0) {
+          (void)registry.RenderPrometheus();
+        }
       }
     });
   }
-  for (auto& th : threads) th.join();
+  for (auto& th : threads) {
+    th.join();
+  }
   std::uint64_t total = 0;
   for (int n = 0; n < 10; ++n) {
     total += registry.GetCounter("c_total", "h", {{"n", std::to_string(n)}}).Value();
@@ -170,7 +175,9 @@ struct PromtoolResult {
 PromtoolResult RunPromtool(const std::string& exposition) {
   char path[] = "/tmp/keel_promtool_XXXXXX";
   const int fd = mkstemp(path);
-  if (fd < 0) return {};
+  if (fd < 0) {
+    return {};
+  }
   {
     std::ofstream out(path);
     out << exposition;
@@ -192,11 +199,14 @@ PromtoolResult RunPromtool(const std::string& exposition) {
 }
 
 TEST(MetricRegistryPromtoolTest, ExpositionPassesPromtool) {
-  if (access(kPromtool, X_OK) != 0) GTEST_SKIP() << kPromtool << " not installed";
+  if (access(kPromtool, X_OK) != 0) {
+    GTEST_SKIP() << kPromtool << " not installed";
+  }
   MetricRegistry registry;
   AddProcessCollector(registry);
-  registry.GetCounter("keel_test_events_total", "Events with \"quotes\" and \\ in help.",
-                      {{"kind", "a\"b\\c\nd"}, {"zone", "eu"}})
+  registry
+      .GetCounter("keel_test_events_total", "Events with \"quotes\" and \\ in help.",
+                  {{"kind", "a\"b\\c\nd"}, {"zone", "eu"}})
       .Add(5);
   registry.GetGauge("keel_test_temperature_celsius", "A gauge.").Set(-3.25);
   registry.GetHistogram("keel_test_wait_seconds", "An unused histogram.");

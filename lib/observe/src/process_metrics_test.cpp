@@ -16,7 +16,9 @@ namespace {
 std::optional<double> SampleValue(const std::string& text, const std::string& name) {
   const std::string prefix = "\n" + name + " ";
   const std::size_t at = text.find(prefix);
-  if (at == std::string::npos) return std::nullopt;
+  if (at == std::string::npos) {
+    return std::nullopt;
+  }
   return std::strtod(text.c_str() + at + prefix.size(), nullptr);
 }
 
@@ -48,9 +50,8 @@ TEST(ProcessMetricsTest, ReportsPlausibleValues) {
 
   const auto start = SampleValue(text, "process_start_time_seconds");
   ASSERT_TRUE(start.has_value()) << text;
-  const double now = std::chrono::duration<double>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
+  const double now =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   EXPECT_LE(*start, now + 2.0);
   EXPECT_GT(*start, now - 24 * 3600.0);  // a test binary started less than a day ago
 

@@ -13,7 +13,9 @@ namespace {
 std::size_t Utf8SequenceLength(std::string_view s, std::size_t i) {
   const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
   const unsigned char b0 = byte(i);
-  if (b0 < 0x80) return 1;
+  if (b0 < 0x80) {
+    return 1;
+  }
   std::size_t len = 0;
   unsigned char lo = 0x80;
   unsigned char hi = 0xBF;
@@ -21,19 +23,33 @@ std::size_t Utf8SequenceLength(std::string_view s, std::size_t i) {
     len = 2;
   } else if (b0 >= 0xE0 && b0 <= 0xEF) {
     len = 3;
-    if (b0 == 0xE0) lo = 0xA0;  // overlong
-    if (b0 == 0xED) hi = 0x9F;  // surrogates
+    if (b0 == 0xE0) {
+      lo = 0xA0;  // overlong
+    }
+    if (b0 == 0xED) {
+      hi = 0x9F;  // surrogates
+    }
   } else if (b0 >= 0xF0 && b0 <= 0xF4) {
     len = 4;
-    if (b0 == 0xF0) lo = 0x90;  // overlong
-    if (b0 == 0xF4) hi = 0x8F;  // above U+10FFFF
+    if (b0 == 0xF0) {
+      lo = 0x90;  // overlong
+    }
+    if (b0 == 0xF4) {
+      hi = 0x8F;  // above U+10FFFF
+    }
   } else {
     return 0;
   }
-  if (i + len > s.size()) return 0;
-  if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
+  if (i + len > s.size()) {
+    return 0;
+  }
+  if (byte(i + 1) < lo || byte(i + 1) > hi) {
+    return 0;
+  }
   for (std::size_t k = 2; k < len; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+    if ((byte(i + k) & 0xC0) != 0x80) {
+      return 0;
+    }
   }
   return len;
 }
@@ -51,10 +67,14 @@ std::string_view ValidUtf8(std::string_view in, std::string& scratch) {
   std::size_t i = 0;
   while (i < in.size()) {
     const std::size_t len = Utf8SequenceLength(in, i);
-    if (len == 0) break;
+    if (len == 0) {
+      break;
+    }
     i += len;
   }
-  if (i == in.size()) return in;
+  if (i == in.size()) {
+    return in;
+  }
   scratch.assign(in.substr(0, i));
   while (i < in.size()) {
     const std::size_t len = Utf8SequenceLength(in, i);
@@ -111,8 +131,12 @@ void AppendJsonString(std::string& out, std::string_view s) {
   out += '"';
 }
 
-void AppendUint(std::string& out, std::uint64_t v) { AppendChars(out, v); }
-void AppendInt(std::string& out, std::int64_t v) { AppendChars(out, v); }
+void AppendUint(std::string& out, std::uint64_t v) {
+  AppendChars(out, v);
+}
+void AppendInt(std::string& out, std::int64_t v) {
+  AppendChars(out, v);
+}
 
 void AppendDouble(std::string& out, double v) {
   if (std::isnan(v)) {
@@ -138,14 +162,18 @@ void AppendNanosAsSeconds(std::string& out, std::uint64_t ns) {
   constexpr std::uint64_t kPerSecond = 1'000'000'000;
   AppendUint(out, ns / kPerSecond);
   std::uint64_t frac = ns % kPerSecond;
-  if (frac == 0) return;
+  if (frac == 0) {
+    return;
+  }
   char digits[9];
   for (int i = 8; i >= 0; --i) {
     digits[i] = static_cast<char>('0' + frac % 10);
     frac /= 10;
   }
   int len = 9;
-  while (digits[len - 1] == '0') --len;
+  while (digits[len - 1] == '0') {
+    --len;
+  }
   out += '.';
   out.append(digits, static_cast<std::size_t>(len));
 }

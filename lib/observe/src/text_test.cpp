@@ -26,10 +26,14 @@ TEST(TextTest, Utf8IsKeptAndInvalidBytesReplaced) {
   std::string scratch;
   EXPECT_EQ(ValidUtf8("h\xC3\xA9llo \xE2\x82\xAC \xF0\x9F\x98\x80", scratch),
             "h\xC3\xA9llo \xE2\x82\xAC \xF0\x9F\x98\x80");
-  EXPECT_EQ(ValidUtf8("a\xFF" "b", scratch), "a\xEF\xBF\xBD" "b");
+  EXPECT_EQ(ValidUtf8("a\xFF"
+                      "b",
+                      scratch),
+            "a\xEF\xBF\xBD"
+            "b");
   EXPECT_EQ(ValidUtf8("\xC0\xAF", scratch), "\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong '/'
   EXPECT_EQ(ValidUtf8("\xED\xA0\x80", scratch),
-            "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // a surrogate
+            "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");                            // a surrogate
   EXPECT_EQ(ValidUtf8("end\xE2\x82", scratch), "end\xEF\xBF\xBD\xEF\xBF\xBD");  // truncated
 }
 

@@ -27,17 +27,17 @@ using keel::http::ParseOutcome;
 using keel::http::ParserLimits;
 using keel::http::RequestHead;
 
-#define FUZZ_CHECK(cond)  \
-  do {                    \
-    if (!(cond)) {        \
-      __builtin_trap();   \
-    }                     \
+#define FUZZ_CHECK(cond) \
+  do {                   \
+    if (!(cond)) {       \
+      __builtin_trap();  \
+    }                    \
   } while (false)
 
 bool Inside(std::string_view view, std::string_view buffer) {
-  if (view.empty()) return true;
-  return view.data() >= buffer.data() &&
-         view.data() + view.size() <= buffer.data() + buffer.size();
+  if (view.empty())
+    return true;
+  return view.data() >= buffer.data() && view.data() + view.size() <= buffer.data() + buffer.size();
 }
 
 struct Decoded {
@@ -55,7 +55,8 @@ Decoded DecodeAtOnce(std::string_view in, const ParserLimits& limits, std::uint6
   FUZZ_CHECK(step.status == 0 || !step.detail.empty());
   FUZZ_CHECK(step.status == 0 || step.status == 400 || step.status == 413 || step.status == 431);
   FUZZ_CHECK(!(step.done && step.status != 0));
-  if (step.status == 0 && !step.done) FUZZ_CHECK(step.consumed == in.size());
+  if (step.status == 0 && !step.done)
+    FUZZ_CHECK(step.consumed == in.size());
   d.done = step.done;
   d.status = step.status;
   d.consumed = step.consumed;
@@ -70,8 +71,7 @@ Decoded DecodeAtOnce(std::string_view in, const ParserLimits& limits, std::uint6
   return d;
 }
 
-Decoded DecodeByteByByte(std::string_view in, const ParserLimits& limits,
-                         std::uint64_t max_body) {
+Decoded DecodeByteByByte(std::string_view in, const ParserLimits& limits, std::uint64_t max_body) {
   ChunkedDecoder decoder(limits, max_body);
   Decoded d;
   std::string pending;
@@ -96,7 +96,8 @@ void CheckChunked(std::string_view in, const ParserLimits& limits, std::uint64_t
   FUZZ_CHECK(whole.done == bytes.done);
   FUZZ_CHECK(whole.status == bytes.status);
   FUZZ_CHECK(whole.body == bytes.body);
-  if (whole.done) FUZZ_CHECK(whole.consumed == bytes.consumed);
+  if (whole.done)
+    FUZZ_CHECK(whole.consumed == bytes.consumed);
 }
 
 void CheckHead(std::string_view in, const ParserLimits& limits, std::uint64_t max_body) {
@@ -133,7 +134,8 @@ void CheckHead(std::string_view in, const ParserLimits& limits, std::uint64_t ma
       }
       FUZZ_CHECK(!(head.chunked && head.content_length.has_value()));
       FUZZ_CHECK(!(head.chunked && head.version_minor == 0));
-      if (head.version_minor == 1) FUZZ_CHECK(head.headers.Count("host") == 1);
+      if (head.version_minor == 1)
+        FUZZ_CHECK(head.headers.Count("host") == 1);
       FUZZ_CHECK(head.headers.Count("content-length") <= 1);
       // The head does not depend on the bytes after it, and one byte less is incomplete.
       RequestHead again;
@@ -142,7 +144,8 @@ void CheckHead(std::string_view in, const ParserLimits& limits, std::uint64_t ma
       const ParseOutcome shorter =
           keel::http::ParseRequestHead(used.substr(0, used.size() - 1), limits, again);
       FUZZ_CHECK(shorter.kind == ParseOutcome::Kind::kIncomplete);
-      if (head.chunked) CheckChunked(in.substr(out.consumed), limits, max_body);
+      if (head.chunked)
+        CheckChunked(in.substr(out.consumed), limits, max_body);
       break;
     }
   }

@@ -15,6 +15,7 @@
 // and their waiters get kCancelled).
 #pragma once
 
+#include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
@@ -24,7 +25,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -45,9 +45,9 @@
 namespace keel {
 
 struct BlockingPoolSettings {
-  std::string name = "blocking";      // metric label
-  std::size_t threads = 4;            // worker threads
-  std::size_t queue_capacity = 64;    // tasks waiting for a worker; past this Run() refuses
+  std::string name = "blocking";        // metric label
+  std::size_t threads = 4;              // worker threads
+  std::size_t queue_capacity = 64;      // tasks waiting for a worker; past this Run() refuses
   std::chrono::seconds retry_after{1};  // the Retry-After advertised on refusal
 };
 
@@ -151,8 +151,8 @@ auto BlockingPool::Run(F fn, Deadline deadline)
   using Out = typename detail::FlattenResult<std::invoke_result_t<F&>>::type;
   namespace asio = boost::asio;
   if (deadline.Expired()) {
-    co_return Out(Error(ErrorCode::kDeadlineExceeded, "deadline passed before " + settings_.name +
-                                                          " pool admission"));
+    co_return Out(Error(ErrorCode::kDeadlineExceeded,
+                        "deadline passed before " + settings_.name + " pool admission"));
   }
   auto executor = co_await asio::this_coro::executor;
   auto task = std::make_shared<Task>();

@@ -9,11 +9,11 @@ namespace keel::detail {
 [[noreturn]] void CheckFailed(const char* expr, const char* file, int line) noexcept;
 }  // namespace keel::detail
 
-#define KEEL_CHECK(cond)                                       \
-  do {                                                         \
-    if (!(cond)) [[unlikely]] {                                \
-      ::keel::detail::CheckFailed(#cond, __FILE__, __LINE__);  \
-    }                                                          \
+#define KEEL_CHECK(cond)                                      \
+  do {                                                        \
+    if (!(cond)) [[unlikely]] {                               \
+      ::keel::detail::CheckFailed(#cond, __FILE__, __LINE__); \
+    }                                                         \
   } while (false)
 
 #ifdef NDEBUG

@@ -28,11 +28,11 @@ struct StandardOptions {
   int threads = -1;
   std::vector<std::string> sets;  // KEY=VALUE
   bool print_config = false;
+  bool config_reference = false;
 };
 
 inline void AddStandardOptions(CLI::App& app, StandardOptions& o) {
-  app.add_option("--config", o.config_file, "TOML configuration file")
-      ->envname("KEEL_CONFIG");
+  app.add_option("--config", o.config_file, "TOML configuration file")->envname("KEEL_CONFIG");
   app.add_option("--listen", o.listen, "Main listener HOST:PORT (server.listen)");
   app.add_option("--admin-listen", o.admin_listen,
                  "Admin listener HOST:PORT for /metrics (server.admin_listen); default: main");
@@ -40,6 +40,8 @@ inline void AddStandardOptions(CLI::App& app, StandardOptions& o) {
   app.add_option("--set", o.sets, "Override any config key: --set section.key=value");
   app.add_flag("--print-config", o.print_config,
                "Print the effective configuration (secrets masked) and exit");
+  app.add_flag("--config-reference", o.config_reference,
+               "Print every configuration key as a Markdown table and exit");
 }
 
 inline ConfigSources ToConfigSources(const StandardOptions& o) {
@@ -66,6 +68,10 @@ inline ConfigSources ToConfigSources(const StandardOptions& o) {
 // Loads the configuration; on error prints every problem to stderr and exits with status 2.
 // With --print-config, prints the effective configuration and exits with status 0.
 inline Config LoadConfigOrExit(const ConfigSchema& schema, const StandardOptions& o) {
+  if (o.config_reference) {
+    std::fputs(schema.DescribeMarkdown().c_str(), stdout);
+    std::exit(0);
+  }
   auto config = Config::Load(schema, ToConfigSources(o));
   if (!config) {
     std::fprintf(stderr, "configuration error:\n%s\n", config.error().message().c_str());

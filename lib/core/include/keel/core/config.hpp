@@ -34,7 +34,7 @@ enum class ConfigType { kString, kInt, kBool, kDouble, kDuration };
 using ConfigValue = std::variant<std::string, std::int64_t, bool, double, std::chrono::nanoseconds>;
 
 struct ConfigKey {
-  std::string name;           // "section.key", lower_snake
+  std::string name;  // "section.key", lower_snake
   ConfigType type = ConfigType::kString;
   std::string default_value;  // textual, parsed like an environment value
   std::string description;
@@ -88,7 +88,7 @@ class Config {
 
  private:
   struct Entry {
-    const ConfigKey* key;
+    ConfigKey key;  // a copy: the Config may outlive the schema it was loaded with
     ConfigValue value;
     std::string origin;  // "default", "file shop.toml", "env KEEL_SERVER__LISTEN", "flag"
   };

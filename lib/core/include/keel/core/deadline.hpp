@@ -20,7 +20,8 @@ class Deadline {
   // No deadline at all (waits are bounded only by their own timeouts).
   [[nodiscard]] static Deadline Never() noexcept { return Deadline(TimePoint::max()); }
   [[nodiscard]] static Deadline At(TimePoint when) noexcept { return Deadline(when); }
-  [[nodiscard]] static Deadline After(Duration d, TimePoint now = std::chrono::steady_clock::now()) {
+  [[nodiscard]] static Deadline After(Duration d,
+                                      TimePoint now = std::chrono::steady_clock::now()) {
     return Deadline(now + d);
   }
 
@@ -30,7 +31,8 @@ class Deadline {
     return now >= when_;
   }
   // Time left (zero when expired; Duration::max() when never).
-  [[nodiscard]] Duration Remaining(TimePoint now = std::chrono::steady_clock::now()) const noexcept {
+  [[nodiscard]] Duration Remaining(
+      TimePoint now = std::chrono::steady_clock::now()) const noexcept {
     if (IsNever()) {
       return Duration::max();
     }
@@ -41,8 +43,8 @@ class Deadline {
     return Deadline(std::min(when_, other.when_));
   }
   // The earlier of this deadline and `now + d` (e.g. a per-operation timeout inside a request).
-  [[nodiscard]] Deadline TightenBy(Duration d,
-                                   TimePoint now = std::chrono::steady_clock::now()) const noexcept {
+  [[nodiscard]] Deadline TightenBy(
+      Duration d, TimePoint now = std::chrono::steady_clock::now()) const noexcept {
     return Tighten(After(d, now));
   }
 

@@ -20,20 +20,20 @@ namespace keel {
 
 enum class ErrorCode {
   kOk = 0,
-  kInvalidArgument,     // 400: the caller sent something malformed
-  kNotFound,            // 404
-  kConflict,            // 409
-  kPreconditionFailed,  // 412
+  kInvalidArgument,       // 400: the caller sent something malformed
+  kNotFound,              // 404
+  kConflict,              // 409
+  kPreconditionFailed,    // 412
   kPreconditionRequired,  // 428
-  kPayloadTooLarge,     // 413
+  kPayloadTooLarge,       // 413
   kUnsupportedMediaType,  // 415
-  kUnprocessable,       // 422
-  kRateLimited,         // 429
-  kOverloaded,          // 503: admission, queue or pool refused the work (retry later)
-  kUnavailable,         // 503: a dependency is down
-  kDeadlineExceeded,    // 504: the request's deadline passed while waiting
-  kCancelled,           // the operation was cancelled (client gone, shutdown)
-  kInternal,            // 500: a bug or an unexpected environment failure
+  kUnprocessable,         // 422
+  kRateLimited,           // 429
+  kOverloaded,            // 503: admission, queue or pool refused the work (retry later)
+  kUnavailable,           // 503: a dependency is down
+  kDeadlineExceeded,      // 504: the request's deadline passed while waiting
+  kCancelled,             // the operation was cancelled (client gone, shutdown)
+  kInternal,              // 500: a bug or an unexpected environment failure
 };
 
 // The HTTP status for an error code (kCancelled maps to 499, never sent on the wire).

@@ -4,6 +4,8 @@
 // matched route. Owned by the connection; valid until the response is written.
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -14,7 +16,11 @@ namespace keel::http {
 
 class RequestContext {
  public:
-  [[nodiscard]] std::string_view request_id() const noexcept { return request_id_; }
+  static constexpr std::size_t kMaxRequestIdLength = 64;
+
+  [[nodiscard]] std::string_view request_id() const noexcept {
+    return std::string_view(request_id_, request_id_length_);
+  }
   [[nodiscard]] Deadline deadline() const noexcept { return deadline_; }
   // Deadlines only tighten (a client's deadline header, a route budget).
   void TightenDeadline(Deadline d) noexcept { deadline_ = deadline_.Tighten(d); }
@@ -24,8 +30,9 @@ class RequestContext {
   [[nodiscard]] std::string_view route() const noexcept { return route_; }
 
   // Used by the server (not for handlers).
-  void Reset(std::string request_id, Deadline deadline) {
-    request_id_ = std::move(request_id);
+  void Reset(std::string_view request_id, Deadline deadline) noexcept {
+    request_id_length_ = std::min(request_id.size(), kMaxRequestIdLength);
+    std::copy_n(request_id.data(), request_id_length_, request_id_);
     deadline_ = deadline;
     stages_.Reset();
     route_ = "<unmatched>";
@@ -33,7 +40,9 @@ class RequestContext {
   void set_route(std::string_view route) noexcept { route_ = route; }
 
  private:
-  std::string request_id_;
+  // Inline storage: a request id never costs an allocation.
+  char request_id_[kMaxRequestIdLength] = {};
+  std::size_t request_id_length_ = 0;
   Deadline deadline_ = Deadline::Never();
   StageAccount stages_;
   std::string_view route_ = "<unmatched>";

@@ -22,8 +22,8 @@ struct ProblemFieldError {
 struct Problem {
   int status = 500;
   std::string detail;
-  std::string type = "about:blank";  // a URI; about:blank means "see the status code"
-  std::string title;                 // defaults to the status reason phrase
+  std::string type = "about:blank";       // a URI; about:blank means "see the status code"
+  std::string title;                      // defaults to the status reason phrase
   std::vector<ProblemFieldError> errors;  // per-field validation errors (extension member)
 };
 

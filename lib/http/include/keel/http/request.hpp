@@ -48,7 +48,8 @@ class Request {
     int version_minor;
     std::string_view body, remote_address;
   };
-  void Assign(const Parts& parts, Headers headers);
+  // Headers are exchanged, not copied, so both sides keep their capacity across requests.
+  void Assign(const Parts& parts, Headers& headers);
   void SetPathParams(std::vector<std::pair<std::string_view, std::string>> params) {
     params_ = std::move(params);
   }

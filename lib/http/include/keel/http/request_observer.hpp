@@ -21,11 +21,11 @@ struct CompletedRequest {
                                  // fixed name for unmatched requests ("<unmatched>")
   std::string_view method_text;  // as sent
   Method method = Method::kGet;
-  std::string_view target;       // raw request-target (for logs only, never a metric label)
+  std::string_view target;  // raw request-target (for logs only, never a metric label)
   std::string_view remote_addr;
   int status = 0;
-  std::uint64_t bytes_in = 0;   // request body bytes
-  std::uint64_t bytes_out = 0;  // response body bytes
+  std::uint64_t bytes_in = 0;            // request body bytes
+  std::uint64_t bytes_out = 0;           // response body bytes
   std::chrono::nanoseconds duration{0};  // first byte read to last byte handed to the socket
   const StageAccount* stages = nullptr;
   bool admin = false;  // served by an admin route (health, metrics): excluded from business RED

@@ -19,11 +19,12 @@
 // methods share one name) and status codes.
 //
 // Thread safety: safe from any thread. A request takes one per-shard lock that only the threads
-// sharing that metric shard contend on, and metrics are looked up in the sink only the first time
-// a (route, method, code) combination is seen.
+// sharing that metric shard contend on; the sink (and its global lock) is consulted only the
+// first time a shard sees a (route, method, code) combination.
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <memory>
 
 #include "keel/core/metrics.hpp"
@@ -47,10 +48,13 @@ class HttpMetricsObserver final : public http::RequestObserver {
 
  private:
   struct Cache;
+  Histogram& StageHistogram(Stage stage) noexcept;
+
   MetricSink& sink_;
   AccessLog* access_log_;
   Gauge& open_connections_;
-  std::array<Histogram*, kStageCount> stage_seconds_{};
+  // Obtained on a stage's first use, so stages an app never uses export no empty series.
+  std::array<std::atomic<Histogram*>, kStageCount> stage_seconds_{};
   std::unique_ptr<Cache> cache_;
 };
 

@@ -6,8 +6,9 @@
 // log line is better than stalling every request behind it. AccessLog turns finished requests
 // into "request" lines, optionally sampled.
 //
-//   keel::observe::Logger logger({.level = keel::observe::LogLevel::kInfo, .fd = 1}, &registry);
-//   logger.Log(keel::observe::LogLevel::kWarn, "pool exhausted", {{"pool", "db"}, {"waiters", 12}});
+//   using keel::observe::LogLevel;
+//   keel::observe::Logger logger({.level = LogLevel::kInfo, .fd = 1}, &registry);
+//   logger.Log(LogLevel::kWarn, "pool exhausted", {{"pool", "db"}, {"waiters", 12}});
 //   // {"ts":"2026-11-23T09:04:27.123Z","level":"warn","msg":"pool exhausted","pool":"db",...}
 //
 //   keel::observe::AccessLog access(logger, {.mode = keel::observe::AccessLogMode::kSampled,
@@ -44,8 +45,8 @@ class LogField {
   LogField(std::string_view key, const char* value) noexcept
       : key_(key), value_(std::string_view(value)) {}
   template <std::integral T>
-    requires(!std::same_as<T, bool>)
-  LogField(std::string_view key, T value) noexcept : key_(key) {
+  requires(!std::same_as<T, bool>) LogField(std::string_view key, T value)
+  noexcept : key_(key) {
     if constexpr (std::signed_integral<T>) {
       value_ = static_cast<std::int64_t>(value);
     } else {
@@ -66,8 +67,8 @@ class LogField {
 };
 
 struct LogSettings {
-  LogLevel level = LogLevel::kInfo;  // lines below this level are skipped before formatting
-  int fd = 2;                        // written with write(2); not owned, must outlive the Logger
+  LogLevel level = LogLevel::kInfo;   // lines below this level are skipped before formatting
+  int fd = 2;                         // written with write(2); not owned, must outlive the Logger
   std::size_t queue_capacity = 8192;  // lines waiting for the writer thread before dropping
 };
 

@@ -1,8 +1,8 @@
-#include "keel/observe/server_timing.hpp"
+#include "keel/http/server_timing.hpp"
 
 #include <gtest/gtest.h>
 
-namespace keel::observe {
+namespace keel::http {
 namespace {
 
 using std::chrono::microseconds;
@@ -49,4 +49,4 @@ TEST(ServerTimingTest, StageNames) {
 }
 
 }  // namespace
-}  // namespace keel::observe
+}  // namespace keel::http

@@ -1,0 +1,149 @@
+#include "keel/core/blocking_pool.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <future>
+
+namespace keel {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Runs one coroutine on a fresh io_context to completion and returns its value.
+template <typename T>
+T RunOn(boost::asio::io_context& io, boost::asio::awaitable<T> aw) {
+  std::optional<T> out;
+  boost::asio::co_spawn(
+      io,
+      [&out, aw = std::move(aw)]() mutable -> boost::asio::awaitable<void> {
+        out.emplace(co_await std::move(aw));
+      },
+      boost::asio::detached);
+  io.run();
+  io.restart();
+  return std::move(*out);
+}
+
+TEST(BlockingPool, ReturnsValueFromWorker) {
+  boost::asio::io_context io;
+  BlockingPool pool({.name = "t", .threads = 2, .queue_capacity = 4}, nullptr);
+  const auto caller = std::this_thread::get_id();
+  auto r = RunOn(
+      io, pool.Run([caller] { return std::this_thread::get_id() != caller; }, Deadline::After(5s)));
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(*r);  // the work ran on a worker thread, not the I/O thread
+}
+
+TEST(BlockingPool, FlattensResult) {
+  boost::asio::io_context io;
+  BlockingPool pool({.threads = 1}, nullptr);
+  auto r = RunOn(io, pool.Run([]() -> Result<int> { return Error(ErrorCode::kNotFound, "x"); },
+                              Deadline::After(5s)));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), ErrorCode::kNotFound);
+}
+
+TEST(BlockingPool, RefusesWhenQueueIsFull) {
+  boost::asio::io_context io;
+  DiscardingMetricSink sink;
+  BlockingPool pool({.name = "t", .threads = 1, .queue_capacity = 1}, &sink);
+  std::promise<void> release;
+  auto gate = release.get_future().share();
+  std::atomic<int> ran{0};
+  std::atomic<bool> started{false};
+  std::vector<Result<int>> results;
+  auto submit = [&]() -> boost::asio::awaitable<void> {
+    auto r = co_await pool.Run(
+        [gate, &ran, &started] {
+          started = true;
+          gate.wait();
+          return ++ran;
+        },
+        Deadline::After(5s));
+    results.push_back(std::move(r));
+  };
+  boost::asio::co_spawn(io, submit(), boost::asio::detached);
+  while (!started) {
+    io.run_for(1ms);
+  }
+  // One running; of two more, one is queued and the other refused at once.
+  boost::asio::co_spawn(io, submit(), boost::asio::detached);
+  boost::asio::co_spawn(io, submit(), boost::asio::detached);
+  io.run_for(200ms);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].error().code(), ErrorCode::kOverloaded);
+  ASSERT_TRUE(results[0].error().retry_after().has_value());
+  release.set_value();
+  io.restart();
+  io.run();
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_TRUE(results[1].ok());
+  EXPECT_TRUE(results[2].ok());
+  EXPECT_EQ(ran.load(), 2);
+}
+
+TEST(BlockingPool, DeadlineDropsQueuedTaskWithoutRunningIt) {
+  boost::asio::io_context io;
+  BlockingPool pool({.threads = 1, .queue_capacity = 4}, nullptr);
+  std::promise<void> release;
+  auto gate = release.get_future().share();
+  std::atomic<bool> second_ran{false};
+  std::vector<ErrorCode> codes;
+  boost::asio::co_spawn(
+      io,
+      [&]() -> boost::asio::awaitable<void> {
+        auto r = co_await pool.Run([gate] { gate.wait(); }, Deadline::After(5s));
+        codes.push_back(r.ok() ? ErrorCode::kOk : r.error().code());
+      },
+      boost::asio::detached);
+  boost::asio::co_spawn(
+      io,
+      [&]() -> boost::asio::awaitable<void> {
+        const auto started = std::chrono::steady_clock::now();
+        auto r = co_await pool.Run([&] { second_ran = true; }, Deadline::After(50ms));
+        EXPECT_LT(std::chrono::steady_clock::now() - started, 1s);
+        codes.push_back(r.ok() ? ErrorCode::kOk : r.error().code());
+        release.set_value();
+      },
+      boost::asio::detached);
+  io.run();
+  ASSERT_EQ(codes.size(), 2u);
+  EXPECT_EQ(codes[0], ErrorCode::kDeadlineExceeded);
+  EXPECT_EQ(codes[1], ErrorCode::kOk);
+  pool.Stop();
+  EXPECT_FALSE(second_ran.load());
+}
+
+TEST(BlockingPool, ExpiredDeadlineRefusesImmediately) {
+  boost::asio::io_context io;
+  BlockingPool pool({.threads = 1}, nullptr);
+  auto r = RunOn(io, pool.Run([] { return 1; }, Deadline::At(TimePoint{})));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), ErrorCode::kDeadlineExceeded);
+}
+
+TEST(BlockingPool, ManyConcurrentCallers) {
+  boost::asio::io_context io;
+  BlockingPool pool({.threads = 4, .queue_capacity = 1000}, nullptr);
+  std::atomic<int> sum{0};
+  int done = 0;
+  for (int i = 1; i <= 500; ++i) {
+    boost::asio::co_spawn(
+        io,
+        [&, i]() -> boost::asio::awaitable<void> {
+          auto r = co_await pool.Run([i] { return i; }, Deadline::After(10s));
+          sum += *r;
+          ++done;
+        },
+        boost::asio::detached);
+  }
+  io.run();
+  EXPECT_EQ(done, 500);
+  EXPECT_EQ(sum.load(), 500 * 501 / 2);
+}
+
+}  // namespace
+}  // namespace keel
