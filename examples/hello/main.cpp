@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
   CLI::App app{"keel-hello: the minimal keel service (GET /plaintext, GET /json)"};
   keel::StandardOptions options;
   keel::AddStandardOptions(app, options);
-  CLI11_PARSE(app, argc, argv);
+  keel::ParseCommandLineOrExit(app, argc, argv);
 
   keel::ConfigSchema schema;
   keel::observe::Service::AddConfig(schema);

@@ -30,7 +30,9 @@ Awaitable Delay(Request& req, RequestContext& ctx) {
   co_return Response::Text(200, "done");
 }
 
-Awaitable Text(std::string body) { co_return Response::Text(200, std::move(body)); }
+Awaitable Text(std::string body) {
+  co_return Response::Text(200, std::move(body));
+}
 
 }  // namespace
 
@@ -38,7 +40,7 @@ int main(int argc, char** argv) {
   CLI::App app{"keel-echo: test server for the keel end-to-end suite"};
   keel::StandardOptions options;
   keel::AddStandardOptions(app, options);
-  CLI11_PARSE(app, argc, argv);
+  keel::ParseCommandLineOrExit(app, argc, argv);
 
   keel::ConfigSchema schema;
   keel::observe::Service::AddConfig(schema);

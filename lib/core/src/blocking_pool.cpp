@@ -10,6 +10,9 @@ BlockingPool::BlockingPool(BlockingPoolSettings settings, MetricSink* sink)
                                   "Tasks refused because the pool queue was full", labels);
     timed_out_ = &sink->GetCounter("keel_pool_deadline_exceeded_total",
                                    "Waits that ended at the caller's deadline", labels);
+    queue_timeouts_ = &sink->GetCounter("keel_pool_queue_timeouts_total",
+                                        "Waits for a worker that ended at the call's max_queue_wait",
+                                        labels);
     completed_ = &sink->GetCounter("keel_pool_tasks_total", "Tasks run to completion", labels);
     depth_ = &sink->GetGauge("keel_pool_queue_depth", "Tasks waiting for a worker", labels);
     busy_gauge_ = &sink->GetGauge("keel_pool_busy_workers", "Workers running a task", labels);
@@ -58,6 +61,22 @@ Result<void> BlockingPool::Enqueue(std::shared_ptr<Task> task) {
 void BlockingPool::Release(Task& task) noexcept {
   task.run.Reset();
   task.cancel.Reset();
+}
+
+Error BlockingPool::QueueWaitError(const RunOptions& options) const {
+  if (queue_timeouts_ != nullptr) {
+    queue_timeouts_->Add();
+  }
+  if (options.queue_wait_timeouts != nullptr) {
+    options.queue_wait_timeouts->Add();
+  }
+  std::string message(options.queue_wait_message);
+  if (message.empty()) {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(*options.max_queue_wait);
+    message = "the " + settings_.name + " pool: no worker within " + std::to_string(ms.count()) +
+              " ms";
+  }
+  return Error(ErrorCode::kOverloaded, std::move(message)).WithRetryAfter(settings_.retry_after);
 }
 
 void BlockingPool::RecordStart(const Task& task) {

@@ -145,5 +145,118 @@ TEST(BlockingPool, ManyConcurrentCallers) {
   EXPECT_EQ(sum.load(), 500 * 501 / 2);
 }
 
+// Occupies the pool's only worker until the returned promise is fulfilled.
+struct Blocker {
+  std::promise<void> release;
+  std::atomic<bool> started{false};
+};
+
+void OccupyOnlyWorker(boost::asio::io_context& io, BlockingPool& pool, Blocker& blocker) {
+  auto gate = blocker.release.get_future().share();
+  boost::asio::co_spawn(
+      io,
+      [&pool, &blocker, gate]() -> boost::asio::awaitable<void> {
+        auto r = co_await pool.Run(
+            [&blocker, gate] {
+              blocker.started = true;
+              gate.wait();
+            },
+            Deadline::After(10s));
+        EXPECT_TRUE(r.ok());
+      },
+      boost::asio::detached);
+  while (!blocker.started) {
+    io.run_for(1ms);
+  }
+}
+
+TEST(BlockingPool, QueueWaitLimitFailsWithOverloaded) {
+  boost::asio::io_context io;
+  DiscardingMetricSink sink;
+  Counter caller_counter;
+  BlockingPool pool({.name = "t", .threads = 1, .queue_capacity = 4}, &sink);
+  Blocker blocker;
+  OccupyOnlyWorker(io, pool, blocker);
+  std::atomic<bool> ran{false};
+  std::optional<Result<void>> result;
+  const auto started = std::chrono::steady_clock::now();
+  boost::asio::co_spawn(
+      io,
+      [&]() -> boost::asio::awaitable<void> {
+        result.emplace(co_await pool.Run([&ran] { ran = true; }, Deadline::After(5s),
+                                         {.max_queue_wait = 50ms,
+                                          .queue_wait_message = "no slot within 50 ms",
+                                          .queue_wait_timeouts = &caller_counter}));
+      },
+      boost::asio::detached);
+  while (!result) {
+    io.run_for(1ms);
+  }
+  const auto waited = std::chrono::steady_clock::now() - started;
+  EXPECT_GE(waited, 50ms);
+  EXPECT_LT(waited, 1s);
+  ASSERT_FALSE(result->ok());
+  EXPECT_EQ(result->error().code(), ErrorCode::kOverloaded);
+  EXPECT_EQ(result->error().message(), "no slot within 50 ms");
+  EXPECT_EQ(result->error().retry_after(), std::chrono::seconds(1));
+  EXPECT_EQ(caller_counter.Value(), 1u);
+  EXPECT_EQ(sink.GetCounter("keel_pool_queue_timeouts_total", "", {{"pool", "t"}}).Value(), 1u);
+  blocker.release.set_value();
+  io.restart();
+  io.run();
+  pool.Stop();
+  EXPECT_FALSE(ran.load());  // dropped unrun
+}
+
+TEST(BlockingPool, DeadlineBeforeQueueWaitLimitIsDeadlineExceeded) {
+  boost::asio::io_context io;
+  BlockingPool pool({.name = "t", .threads = 1, .queue_capacity = 4}, nullptr);
+  Blocker blocker;
+  OccupyOnlyWorker(io, pool, blocker);
+  std::optional<Result<int>> result;
+  boost::asio::co_spawn(
+      io,
+      [&]() -> boost::asio::awaitable<void> {
+        result.emplace(co_await pool.Run([] { return 1; }, Deadline::After(30ms),
+                                         {.max_queue_wait = 5s}));
+      },
+      boost::asio::detached);
+  while (!result) {
+    io.run_for(1ms);
+  }
+  ASSERT_FALSE(result->ok());
+  EXPECT_EQ(result->error().code(), ErrorCode::kDeadlineExceeded);
+  blocker.release.set_value();
+  io.restart();
+  io.run();
+}
+
+TEST(BlockingPool, QueueWaitLimitDoesNotCutARunningTask) {
+  boost::asio::io_context io;
+  BlockingPool pool({.name = "t", .threads = 1, .queue_capacity = 4}, nullptr);
+  auto r = RunOn(io, pool.Run(
+                         [] {
+                           std::this_thread::sleep_for(60ms);
+                           return 7;
+                         },
+                         Deadline::After(5s), {.max_queue_wait = 10ms}));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(*r, 7);
+}
+
+TEST(BlockingPool, QueueWaitLimitThenDeadlineWhileRunning) {
+  boost::asio::io_context io;
+  BlockingPool pool({.name = "t", .threads = 1, .queue_capacity = 4}, nullptr);
+  // Started within the queue-wait limit, then still running at the deadline: kDeadlineExceeded.
+  auto r = RunOn(io, pool.Run(
+                         [] {
+                           std::this_thread::sleep_for(150ms);
+                           return 7;
+                         },
+                         Deadline::After(60ms), {.max_queue_wait = 10ms}));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), ErrorCode::kDeadlineExceeded);
+}
+
 }  // namespace
 }  // namespace keel

@@ -215,6 +215,8 @@ void Connection::AppendResponse(const Response& r, bool head_only, bool close,
   }
   if (close) {
     out_ += "Connection: close\r\n";
+  } else if (head_.version_minor == 0) {
+    out_ += "Connection: keep-alive\r\n";  // HTTP/1.0 clients reuse only when told
   }
   out_ += "\r\n";
   if (!head_only && !StatusHasNoBody(status)) {
@@ -224,7 +226,10 @@ void Connection::AppendResponse(const Response& r, bool head_only, bool close,
 
 // A protocol error before a handler could run: answer and mark the connection for closing.
 void Connection::WriteErrorAndClose(int status, std::string_view detail) {
-  const std::string id = worker_.ids.Next();
+  // head_ holds whatever fields were parsed before the error (views into the intact buffer), so
+  // a client's own request id still correlates its error.
+  char scratch[RequestIdGenerator::kLength];
+  const std::string id(RequestIdFor(head_, scratch));
   AppendResponse(ProblemResponse(status, detail, id), false, true, id, Clock::now());
 }
 

@@ -704,15 +704,17 @@ ChunkedDecoder::Step ChunkedDecoder::Feed(std::string_view input, std::string& b
             return Fail(i, 400, reason::kChunkSizeTooLong);
           chunk_remaining_ = (chunk_remaining_ << 4) | static_cast<std::uint64_t>(v);
           ++size_digits_;
-          // body_bytes_ <= max_body_bytes_ always holds, so this cannot wrap.
-          if (chunk_remaining_ > max_body_bytes_ - body_bytes_) {
-            return Fail(i, 413, reason::kBodyTooLarge);
-          }
           ++i;
           break;
         }
         if (size_digits_ == 0) {
           return Fail(i, 400, BadChunkByte(c, reason::kChunkSizeMissing));
+        }
+        // The size is complete: a malformed one (above) is a framing error (400) first; only a
+        // well-formed size can be "too large" (413). body_bytes_ <= max_body_bytes_ always
+        // holds, so the subtraction cannot wrap.
+        if (chunk_remaining_ > max_body_bytes_ - body_bytes_) {
+          return Fail(i, 413, reason::kBodyTooLarge);
         }
         if (c == '\r') {
           state_ = State::kSizeLf;

@@ -840,8 +840,10 @@ TEST(ChunkedDecoder, BodyLimitIs413) {
   // Detected on the chunk-size, before any data arrives.
   Decoded d = DecodeWhole("b\r\n", {}, 10);
   EXPECT_EQ(d.step.status, 413);
-  d = DecodeWhole("ffffffffffffffffff\r\n", {}, 10);  // 413 before the digit-count check
+  d = DecodeWhole("ffffffffffffffff\r\n", {}, 10);  // 16 digits: well-formed, too large
   EXPECT_EQ(d.step.status, 413);
+  d = DecodeWhole("ffffffffffffffffff\r\n", {}, 10);  // 18 digits: malformed first
+  EXPECT_EQ(d.step.status, 400);
   d = DecodeWhole("6\r\nhello \r\n5\r\n", {}, 10);
   EXPECT_EQ(d.step.status, 413);
   d = DecodeWhole("5\r\nhello\r\n5\r\nworld\r\n0\r\n\r\n", {}, 10);  // exactly the limit

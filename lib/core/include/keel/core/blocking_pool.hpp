@@ -9,6 +9,8 @@
 //
 //   keel::BlockingPool db_pool({.name = "db", .threads = 4, .queue_capacity = 64}, &sink);
 //   keel::Result<int> n = co_await db_pool.Run([&] { return CountRows(); }, ctx.deadline());
+//   // A wait for a worker bounded below the deadline (a connection pool's acquire timeout):
+//   auto r = co_await db_pool.Run(fn, ctx.deadline(), {.max_queue_wait = 100ms});
 //
 // Thread safety: Run() may be called from any coroutine on any thread; the completion resumes
 // the awaiting coroutine on its own executor. Stop() joins the workers (queued tasks are dropped
@@ -33,6 +35,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <type_traits>
 #include <utility>
@@ -49,6 +52,21 @@ struct BlockingPoolSettings {
   std::size_t threads = 4;              // worker threads
   std::size_t queue_capacity = 64;      // tasks waiting for a worker; past this Run() refuses
   std::chrono::seconds retry_after{1};  // the Retry-After advertised on refusal
+};
+
+// Per-call limits of BlockingPool::Run besides the deadline.
+struct RunOptions {
+  // The longest wait for a worker. When no worker has taken the task by then (and the deadline
+  // has not passed first) the task is dropped unrun and Run returns kOverloaded with the pool's
+  // retry_after: the pool is saturated, which is not the caller being late (kDeadlineExceeded).
+  // A task that has started is not affected. nullopt: the wait is bounded by the deadline only.
+  std::optional<Duration> max_queue_wait;
+  // The message of that kOverloaded error (it must outlive the Run call); empty: a generic one
+  // naming the pool.
+  std::string_view queue_wait_message;
+  // Incremented, besides the pool's own keel_pool_queue_timeouts_total, when a wait ends at
+  // max_queue_wait (e.g. a database's acquire-timeout counter). May be null.
+  Counter* queue_wait_timeouts = nullptr;
 };
 
 namespace detail {
@@ -98,9 +116,10 @@ class BlockingPool {
   // returns that Result<T> (not a nested one). Errors: kOverloaded when the queue is full,
   // kDeadlineExceeded when the deadline passes first (a queued task is then dropped; a running
   // one finishes on its worker and its value is discarded — pass the deadline into fn to stop it
-  // early), kCancelled when the pool is stopping.
+  // early), kCancelled when the pool is stopping; with options.max_queue_wait, kOverloaded when
+  // no worker took the task within it (see RunOptions).
   template <typename F>
-  auto Run(F fn, Deadline deadline)
+  auto Run(F fn, Deadline deadline, RunOptions options = {})
       -> boost::asio::awaitable<typename detail::FlattenResult<std::invoke_result_t<F&>>::type>;
 
   void Stop();
@@ -127,6 +146,7 @@ class BlockingPool {
   void WorkerLoop();
   void RecordStart(const Task& task);
   static void Release(Task& task) noexcept;
+  [[nodiscard]] Error QueueWaitError(const RunOptions& options) const;
 
   BlockingPoolSettings settings_;
   mutable std::mutex mutex_;
@@ -138,6 +158,7 @@ class BlockingPool {
 
   Counter* rejected_ = nullptr;
   Counter* timed_out_ = nullptr;
+  Counter* queue_timeouts_ = nullptr;
   Counter* completed_ = nullptr;
   Gauge* depth_ = nullptr;
   Gauge* busy_gauge_ = nullptr;
@@ -146,7 +167,7 @@ class BlockingPool {
 };
 
 template <typename F>
-auto BlockingPool::Run(F fn, Deadline deadline)
+auto BlockingPool::Run(F fn, Deadline deadline, RunOptions options)
     -> boost::asio::awaitable<typename detail::FlattenResult<std::invoke_result_t<F&>>::type> {
   using Out = typename detail::FlattenResult<std::invoke_result_t<F&>>::type;
   namespace asio = boost::asio;
@@ -159,8 +180,8 @@ auto BlockingPool::Run(F fn, Deadline deadline)
   auto timer = std::make_shared<asio::steady_timer>(executor, deadline.when());
   std::optional<Out> outcome;
 
-  // The completion handler of the awaiting coroutine; whichever of (worker done, deadline timer)
-  // claims `completed` first resumes it, always on the coroutine's executor.
+  // The completion handler of the awaiting coroutine; whichever of (worker done, deadline timer,
+  // queue-wait timer) claims `completed` first resumes it, always on the coroutine's executor.
   co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
       [&](auto handler) {
         auto shared_handler = std::make_shared<decltype(handler)>(std::move(handler));
@@ -194,20 +215,44 @@ auto BlockingPool::Run(F fn, Deadline deadline)
           });
           return;
         }
-        if (!deadline.IsNever()) {
-          timer->async_wait([this, task, finish](boost::system::error_code ec) {
-            if (ec || task->completed.load()) {
-              return;
-            }
-            int expected = Task::kQueued;
-            task->state.compare_exchange_strong(expected, Task::kAbandoned);
-            if (timed_out_ != nullptr) {
-              timed_out_->Add();
-            }
-            finish(Out(Error(ErrorCode::kDeadlineExceeded,
-                             "deadline exceeded waiting for the " + settings_.name + " pool")));
-          });
+        auto on_deadline = [this, task, finish](boost::system::error_code ec) {
+          if (ec || task->completed.load()) {
+            return;
+          }
+          int expected = Task::kQueued;
+          task->state.compare_exchange_strong(expected, Task::kAbandoned);
+          if (timed_out_ != nullptr) {
+            timed_out_->Add();
+          }
+          finish(Out(Error(ErrorCode::kDeadlineExceeded,
+                           "deadline exceeded waiting for the " + settings_.name + " pool")));
+        };
+        const bool queue_limited = options.max_queue_wait.has_value() &&
+                                   *options.max_queue_wait < deadline.Remaining(task->enqueued_at);
+        if (!queue_limited) {
+          if (!deadline.IsNever()) {
+            timer->async_wait(std::move(on_deadline));
+          }
+          return;
         }
+        // The queue-wait limit comes first. When it fires on a queued task the task is dropped
+        // (kOverloaded); on a running one the timer is re-armed for the deadline alone.
+        timer->expires_at(task->enqueued_at + *options.max_queue_wait);
+        timer->async_wait([this, task, timer, finish, deadline, options,
+                           on_deadline](boost::system::error_code ec) mutable {
+          if (ec || task->completed.load()) {
+            return;
+          }
+          int expected = Task::kQueued;
+          if (task->state.compare_exchange_strong(expected, Task::kAbandoned)) {
+            finish(Out(QueueWaitError(options)));
+            return;
+          }
+          if (!deadline.IsNever()) {
+            timer->expires_at(deadline.when());
+            timer->async_wait(std::move(on_deadline));
+          }
+        });
       },
       asio::use_awaitable);
   co_return std::move(*outcome);

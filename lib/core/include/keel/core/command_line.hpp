@@ -7,7 +7,7 @@
 //   CLI::App app{"keel-hello: the minimal keel service"};
 //   keel::StandardOptions options;
 //   keel::AddStandardOptions(app, options);
-//   CLI11_PARSE(app, argc, argv);
+//   keel::ParseCommandLineOrExit(app, argc, argv);
 //   auto config = keel::LoadConfigOrExit(schema, options);  // exits 2 with the errors on stderr
 #pragma once
 
@@ -63,6 +63,19 @@ inline ConfigSources ToConfigSources(const StandardOptions& o) {
     s.overrides.emplace_back("server.threads", std::to_string(o.threads));
   }
   return s;
+}
+
+// Parses the command line. --help prints usage and exits 0; a usage error (unknown option, bad
+// value) prints CLI11's message and exits 2, like a configuration error.
+inline void ParseCommandLineOrExit(CLI::App& app, int argc, char** argv) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {  // --help and friends
+    std::exit(app.exit(e));
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    std::exit(2);
+  }
 }
 
 // Loads the configuration; on error prints every problem to stderr and exits with status 2.
