@@ -432,6 +432,9 @@ asio::awaitable<bool> Connection::ServeOne(std::size_t head_size, bool& close) {
     done.duration = handler_done - request_started_;
     done.stages = &context_.stages();
     done.admin = admin;
+    done.query_limit = match.route != nullptr && match.route->options.max_queries
+                           ? *match.route->options.max_queries
+                           : shared.settings.max_queries_per_request;
     shared.observer->OnRequest(done);
   }
   begin_ += total;

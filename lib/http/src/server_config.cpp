@@ -109,6 +109,13 @@ void AddServerConfig(ConfigSchema& schema) {
               .default_value = "10s",
               .description = "On SIGTERM/SIGINT, how long in-flight requests may finish.",
               .min = 0.0});
+  schema.Add({.name = "server.max_queries_per_request",
+              .type = T::kInt,
+              .default_value = "20",
+              .description = "Database calls a request may make before it is logged and counted "
+                             "as a likely N+1 pattern (routes may override).",
+              .min = 1,
+              .max = 100000});
   schema.Add({.name = "server.server_timing",
               .type = T::kBool,
               .default_value = "false",
@@ -130,6 +137,8 @@ ServerSettings ServerSettingsFromConfig(const Config& c) {
   s.write_timeout = c.GetDuration("server.write_timeout");
   s.drain_timeout = c.GetDuration("server.drain_timeout");
   s.server_timing = c.GetBool("server.server_timing");
+  s.max_queries_per_request =
+      static_cast<std::uint32_t>(c.GetInt("server.max_queries_per_request"));
   return s;
 }
 

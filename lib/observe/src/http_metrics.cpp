@@ -59,7 +59,8 @@ struct RouteKeyEqual {
 
 struct RouteMetrics {
   Counter* requests;
-  Histogram* duration;  // null for admin requests
+  Histogram* duration;      // null for admin requests
+  Counter* over_budget;     // null for admin requests
 };
 
 }  // namespace
@@ -74,13 +75,27 @@ struct HttpMetricsObserver::Cache {
   std::array<Shard, keel::detail::kMetricShards> shards;
 };
 
-HttpMetricsObserver::HttpMetricsObserver(MetricSink& sink, AccessLog* access_log)
+HttpMetricsObserver::HttpMetricsObserver(MetricSink& sink, AccessLog* access_log, Logger* logger)
     : sink_(sink),
       access_log_(access_log),
+      logger_(logger),
       open_connections_(sink.GetGauge("keel_http_open_connections", "Open client connections.")),
       cache_(std::make_unique<Cache>()) {}
 
 HttpMetricsObserver::~HttpMetricsObserver() = default;
+
+void HttpMetricsObserver::ReportQueryBudget(const http::CompletedRequest& request,
+                                            Counter& over_budget) noexcept {
+  over_budget.Add();
+  if (logger_ != nullptr) {
+    logger_->Log(LogLevel::kWarn, "query budget exceeded: likely N+1 queries",
+                 {{"request_id", request.request_id},
+                  {"route", request.route},
+                  {"method", request.method_text},
+                  {"queries", static_cast<std::int64_t>(request.stages->Count(Stage::kDb))},
+                  {"limit", static_cast<std::int64_t>(request.query_limit)}});
+  }
+}
 
 void HttpMetricsObserver::OnRequest(const http::CompletedRequest& request) noexcept {
   const RouteKeyView key{request.route, request.method, request.status, request.admin};
@@ -106,6 +121,10 @@ void HttpMetricsObserver::OnRequest(const http::CompletedRequest& request) noexc
             &sink_.GetHistogram("keel_http_request_duration_seconds",
                                 "HTTP request duration from first byte read to last byte written.",
                                 {{"route", route}, {"method", method}});
+        fresh.over_budget = &sink_.GetCounter(
+            "keel_http_query_budget_exceeded_total",
+            "Requests that made more database calls than their route allows (likely N+1).",
+            {{"route", route}});
       }
       it = shard.map.emplace(RouteKey(key), fresh).first;
     }
@@ -114,6 +133,10 @@ void HttpMetricsObserver::OnRequest(const http::CompletedRequest& request) noexc
   metrics.requests->Add();
   if (!request.admin) {
     metrics.duration->Record(request.duration);
+    if (request.stages != nullptr && request.query_limit > 0 &&
+        request.stages->Count(Stage::kDb) > request.query_limit) [[unlikely]] {
+      ReportQueryBudget(request, *metrics.over_budget);
+    }
     if (request.stages != nullptr) {
       for (std::size_t i = 0; i < kStageCount; ++i) {
         const auto stage = static_cast<Stage>(i);

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <string>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 #include "keel/observe/metric_registry.hpp"
@@ -175,6 +176,48 @@ TEST_F(HttpMetricsObserverTest, ConcurrentRequestsSumCorrectly) {
   }
   EXPECT_EQ(total, std::uint64_t{kThreads} * kPerThread);
   EXPECT_EQ(durations, std::uint64_t{kThreads} * kPerThread);
+}
+
+}  // namespace
+}  // namespace keel::observe
+
+namespace keel::observe {
+namespace {
+
+TEST(HttpMetricsQueryBudget, OverBudgetIsCountedAndLogged) {
+  MetricRegistry registry;
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  Logger logger(LogSettings{.level = LogLevel::kInfo, .fd = fds[1]});
+  HttpMetricsObserver observer(registry, nullptr, &logger);
+  StageAccount stages;
+  for (int i = 0; i < 5; ++i) {
+    stages.Add(Stage::kDb, std::chrono::microseconds(10));
+  }
+  http::CompletedRequest r;
+  r.route = "/v1/things";
+  r.method_text = "GET";
+  r.status = 200;
+  r.stages = &stages;
+  r.query_limit = 5;
+  observer.OnRequest(r);  // at the limit: fine
+  r.query_limit = 4;
+  r.request_id = "req-1";
+  observer.OnRequest(r);  // over it
+  logger.Flush();
+  ::close(fds[1]);
+  char buf[4096];
+  const auto n = ::read(fds[0], buf, sizeof buf);
+  ::close(fds[0]);
+  const std::string log(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
+  EXPECT_NE(log.find("\"query budget exceeded: likely N+1 queries\""), std::string::npos) << log;
+  EXPECT_NE(log.find("\"queries\":5"), std::string::npos) << log;
+  EXPECT_NE(log.find("\"request_id\":\"req-1\""), std::string::npos) << log;
+  EXPECT_EQ(log.find("\n", log.find("\n") + 1), std::string::npos) << "exactly one warning";
+  const std::string page = registry.RenderPrometheus();
+  EXPECT_NE(page.find("keel_http_query_budget_exceeded_total{route=\"/v1/things\"} 1"),
+            std::string::npos)
+      << page;
 }
 
 }  // namespace

@@ -63,7 +63,7 @@ Service::Service(std::string name, const Config& config)
   access_log_ = std::make_unique<AccessLog>(
       *logger_, AccessLogSettings{.mode = ParseAccessMode(config.GetString("log.access")),
                                   .sample_rate = config.GetDouble("log.access_sample_rate")});
-  observer_ = std::make_unique<HttpMetricsObserver>(registry_, access_log_.get());
+  observer_ = std::make_unique<HttpMetricsObserver>(registry_, access_log_.get(), logger_.get());
   AddProcessCollector(registry_);
   runtime_ = std::make_unique<Runtime>(
       RuntimeSettings{.threads = static_cast<std::size_t>(config.GetInt("server.threads"))},

@@ -29,6 +29,9 @@ struct CompletedRequest {
   std::chrono::nanoseconds duration{0};  // first byte read to last byte handed to the socket
   const StageAccount* stages = nullptr;
   bool admin = false;  // served by an admin route (health, metrics): excluded from business RED
+  // Database calls this request's route allows (RouteOptions::max_queries or the server default);
+  // more (stages->Count(Stage::kDb) > query_limit) is reported as a likely N+1 pattern.
+  std::uint32_t query_limit = 0;
 };
 
 class RequestObserver {

@@ -32,6 +32,10 @@ struct RouteOptions {
   std::optional<std::uint64_t> max_body_bytes;
   // Admin routes (health, metrics) are excluded from business metrics and admission control.
   bool admin = false;
+  // Database calls one request of this route may make before it is reported as a likely N+1
+  // pattern (warning log + keel_http_query_budget_exceeded_total); nullopt = the server default
+  // (server.max_queries_per_request).
+  std::optional<std::uint32_t> max_queries;
 };
 
 struct Route {

@@ -45,6 +45,7 @@ struct ServerSettings {
   std::chrono::nanoseconds drain_timeout = std::chrono::seconds(10);
   std::size_t max_connections = 100000;
   bool server_timing = false;
+  std::uint32_t max_queries_per_request = 20;  // default RouteOptions::max_queries
   int backlog = 4096;
 };
 

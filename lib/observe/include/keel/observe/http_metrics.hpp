@@ -37,7 +37,8 @@ class HttpMetricsObserver final : public http::RequestObserver {
  public:
   // `sink` must outlive the observer; `access_log` may be null (no access log) and must
   // otherwise outlive it too.
-  HttpMetricsObserver(MetricSink& sink, AccessLog* access_log);
+  // `logger` (may be null) receives a warning for each request over its query budget.
+  HttpMetricsObserver(MetricSink& sink, AccessLog* access_log, Logger* logger = nullptr);
   ~HttpMetricsObserver() override;
   HttpMetricsObserver(const HttpMetricsObserver&) = delete;
   HttpMetricsObserver& operator=(const HttpMetricsObserver&) = delete;
@@ -49,9 +50,11 @@ class HttpMetricsObserver final : public http::RequestObserver {
  private:
   struct Cache;
   Histogram& StageHistogram(Stage stage) noexcept;
+  void ReportQueryBudget(const http::CompletedRequest& request, Counter& over_budget) noexcept;
 
   MetricSink& sink_;
   AccessLog* access_log_;
+  Logger* logger_;
   Gauge& open_connections_;
   // Obtained on a stage's first use, so stages an app never uses export no empty series.
   std::array<std::atomic<Histogram*>, kStageCount> stage_seconds_{};
