@@ -1,6 +1,8 @@
 // keel-echo: a test server for the end-to-end suite (tests/e2e). Routes exercise bodies, limits,
 // router precedence, slow handlers and a smuggling canary; see tests/e2e/conftest.py.
 #include <atomic>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <keel/core/command_line.hpp>
 #include <keel/core/with_deadline.hpp>
 #include <keel/http/problem.hpp>
@@ -30,6 +32,15 @@ Awaitable Delay(Request& req, RequestContext& ctx) {
   co_return Response::Text(200, "done");
 }
 
+// Sleeps on a plain timer, ignoring the request's deadline: the server must still cancel it.
+Awaitable SleepIgnoringDeadline(Request& req, RequestContext&) {
+  const auto ms = std::stoll(req.QueryParam("ms").value_or("0"));
+  boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor,
+                                  std::chrono::milliseconds(ms));
+  co_await timer.async_wait(boost::asio::use_awaitable);  // throws when cancelled
+  co_return Response::Text(200, "slept");
+}
+
 Awaitable Text(std::string body) {
   co_return Response::Text(200, std::move(body));
 }
@@ -51,7 +62,9 @@ int main(int argc, char** argv) {
   std::atomic<std::int64_t> canary{0};
   r.Add(keel::http::Method::kPost, "/echo", Echo);
   r.Add(keel::http::Method::kPost, "/echo/small", Echo, {.max_body_bytes = 16});
-  r.Get("/delay", Delay);
+  // A long budget: the drain tests hold requests for seconds; X-Request-Timeout still tightens it.
+  r.Get("/delay", Delay, {.budget = std::chrono::seconds(60)});
+  r.Get("/sleep-ignoring-deadline", SleepIgnoringDeadline);
   r.Get("/items/new", [](Request&, RequestContext&) { return Text("static"); });
   r.Get("/items/{id:int}", [](Request& q, RequestContext&) {
     return Text("int:" + std::to_string(q.PathParamInt("id")));

@@ -1,12 +1,14 @@
 #include "connection.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <cstring>
 #include <exception>
 
 #include "keel/core/check.hpp"
+#include "keel/http/deadline_header.hpp"
 #include "keel/http/problem.hpp"
 #include "keel/http/server_timing.hpp"
 
@@ -57,8 +59,12 @@ bool StatusHasNoBody(int status) {
 }
 }  // namespace
 
-Connection::Connection(Worker& worker, asio::ip::tcp::socket socket, bool admin_listener)
-    : worker_(worker), socket_(std::move(socket)), admin_listener_(admin_listener) {
+Connection::Connection(Worker& worker, asio::ip::tcp::socket socket, bool admin_listener,
+                       asio::cancellation_signal* cancel)
+    : worker_(worker),
+      socket_(std::move(socket)),
+      admin_listener_(admin_listener),
+      cancel_(cancel) {
   boost::system::error_code ec;
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
   socket_.non_blocking(true, ec);
@@ -85,7 +91,16 @@ void Connection::SetPhase(Phase p, std::chrono::nanoseconds timeout) {
 }
 
 void Connection::EnforceDeadline(Clock::time_point now) {
-  if (phase_ != Phase::kHandler && now >= phase_deadline_ && !timed_out_) {
+  if (phase_ == Phase::kHandler) {
+    // The request's deadline passed while its handler runs: cancel whatever it awaits (pool
+    // waits, timers, I/O); the handler unwinds and the request is answered 504.
+    if (now >= handler_deadline_ && !deadline_cancelled_ && cancel_ != nullptr) {
+      deadline_cancelled_ = true;
+      cancel_->emit(asio::cancellation_type::terminal);
+    }
+    return;
+  }
+  if (now >= phase_deadline_ && !timed_out_) {
     timed_out_ = true;
     boost::system::error_code ec;
     socket_.cancel(ec);
@@ -322,6 +337,55 @@ asio::awaitable<bool> Connection::ReadBody(RequestHead& head, std::size_t& head_
   co_return true;
 }
 
+// The route's budget, tightened by a client's deadline header, counted from the moment the whole
+// request has been received: a slow upload is bounded by the body timeout, not by the budget of
+// the work the server does.
+Result<Deadline> Connection::RequestDeadline(const RouteOptions* options,
+                                             Clock::time_point received) const {
+  const auto budget = options != nullptr && options->budget
+                          ? *options->budget
+                          : worker_.shared.settings.request_timeout;
+  Deadline deadline = Deadline::At(received + budget);
+  auto client = ClientTimeout(request_.headers());
+  if (!client) {
+    return std::move(client).error();
+  }
+  if (*client) {
+    deadline = deadline.Tighten(Deadline::At(received + **client));
+  }
+  return deadline;
+}
+
+// Runs the route's middleware and handler, bounded by the request's deadline: the sweep cancels
+// the handler's pending waits when it passes (EnforceDeadline) and the answer becomes 504.
+asio::awaitable<Response> Connection::RunHandler(const Route& route) {
+  const Deadline deadline = context_.deadline();
+  if (deadline.Expired()) {
+    co_return ProblemResponse(504, "the request's deadline passed before its handler could run",
+                              context_.request_id());
+  }
+  handler_deadline_ = deadline.when();
+  deadline_cancelled_ = false;
+  Response response;
+  bool failed = false;
+  try {
+    response = co_await RunChain(route.chain, route.handler, request_, context_);
+  } catch (const std::exception&) {
+    failed = true;  // an exception, or an await that threw because the deadline cancelled it
+  }
+  handler_deadline_ = Clock::time_point::max();
+  if (deadline_cancelled_) {
+    // Waits after a cancellation would throw: clear it before writing the answer.
+    co_await asio::this_coro::reset_cancellation_state();
+    co_return ProblemResponse(504, "the request's deadline passed while it was being handled",
+                              context_.request_id());
+  }
+  if (failed) {
+    co_return ProblemResponse(500, "the handler failed unexpectedly", context_.request_id());
+  }
+  co_return response;
+}
+
 // Serves the request whose complete head starts at begin_. Returns false when the connection
 // must close (after flushing whatever was appended to out_).
 asio::awaitable<bool> Connection::ServeOne(std::size_t head_size, bool& close) {
@@ -379,21 +443,25 @@ asio::awaitable<bool> Connection::ServeOne(std::size_t head_size, bool& close) {
 
   Response response;
   switch (match.kind) {
-    case RouteMatch::Kind::kFound:
-      context_.set_route(match.route->path_template);
+    case RouteMatch::Kind::kFound: {
+      const Route& route = *match.route;
+      context_.set_route(route.path_template, &route.options, route.options.priority);
       request_.SetPathParams(std::move(match.params));
+      auto deadline = RequestDeadline(&route.options, handler_started);
+      if (!deadline) {
+        response = ErrorResponse(deadline.error(), context_.request_id());
+        break;
+      }
+      context_.TightenDeadline(*deadline);
       if (!admin) {
         worker_.in_flight.fetch_add(1, std::memory_order_relaxed);
       }
-      try {
-        response = co_await RunChain(match.route->chain, match.route->handler, request_, context_);
-      } catch (const std::exception& e) {
-        response = ProblemResponse(500, "the handler failed unexpectedly", context_.request_id());
-      }
+      response = co_await RunHandler(route);
       if (!admin) {
         worker_.in_flight.fetch_sub(1, std::memory_order_relaxed);
       }
       break;
+    }
     case RouteMatch::Kind::kMethodNotAllowed:
       response = ProblemResponse(
           405, "method " + std::string(head.method_text) + " is not allowed on this resource",

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <memory>
@@ -19,7 +20,10 @@ class Connection {
  public:
   enum class Phase { kIdle, kHeader, kBody, kHandler, kWrite };
 
-  Connection(Worker& worker, boost::asio::ip::tcp::socket socket, bool admin_listener);
+  // `cancel` is the signal bound to this connection's coroutine: emitting it cancels whatever the
+  // coroutine awaits (used to stop a handler whose deadline passed).
+  Connection(Worker& worker, boost::asio::ip::tcp::socket socket, bool admin_listener,
+             boost::asio::cancellation_signal* cancel);
   ~Connection();
 
   boost::asio::awaitable<void> Run();
@@ -39,6 +43,9 @@ class Connection {
   boost::asio::awaitable<bool> Flush();
   boost::asio::awaitable<void> LingeringClose();
   boost::asio::awaitable<bool> ServeOne(std::size_t head_size, bool& close);
+  boost::asio::awaitable<Response> RunHandler(const Route& route);
+  [[nodiscard]] Result<Deadline> RequestDeadline(
+      const RouteOptions* options, std::chrono::steady_clock::time_point received) const;
   boost::asio::awaitable<bool> ReadBody(RequestHead& head, std::size_t& head_size,
                                         std::uint64_t limit, std::string_view& body,
                                         std::size_t& total, bool& close);
@@ -64,6 +71,11 @@ class Connection {
   std::chrono::steady_clock::time_point phase_deadline_;
   std::chrono::steady_clock::time_point request_started_;
   bool timed_out_ = false;
+  boost::asio::cancellation_signal* cancel_;
+  // kHandler phase: the request deadline the sweep enforces.
+  std::chrono::steady_clock::time_point handler_deadline_ =
+      std::chrono::steady_clock::time_point::max();
+  bool deadline_cancelled_ = false;
   bool close_requested_ = false;
 
   RequestHead head_;

@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
@@ -186,13 +187,18 @@ class Server::Impl {
         continue;  // the socket closes as it goes out of scope
       }
       shared_.connections.fetch_add(1, std::memory_order_relaxed);
-      asio::co_spawn(w.io, Serve(w, std::move(socket), admin), asio::detached);
+      // The signal lives in the coroutine frame it is bound to (Serve keeps it).
+      auto cancel = std::make_unique<asio::cancellation_signal>();
+      auto slot = cancel->slot();
+      asio::co_spawn(w.io, Serve(w, std::move(socket), admin, std::move(cancel)),
+                     asio::bind_cancellation_slot(slot, asio::detached));
     }
   }
 
-  asio::awaitable<void> Serve(Worker& w, tcp::socket socket, bool admin) {
+  asio::awaitable<void> Serve(Worker& w, tcp::socket socket, bool admin,
+                              std::unique_ptr<asio::cancellation_signal> cancel) {
     {
-      Connection connection(w, std::move(socket), admin);
+      Connection connection(w, std::move(socket), admin, cancel.get());
       co_await connection.Run();
     }
     shared_.connections.fetch_sub(1, std::memory_order_relaxed);

@@ -116,6 +116,12 @@ void AddServerConfig(ConfigSchema& schema) {
                              "as a likely N+1 pattern (routes may override).",
               .min = 1,
               .max = 100000});
+  schema.Add({.name = "server.request_timeout",
+              .type = T::kDuration,
+              .default_value = "1s",
+              .description = "Default latency budget of a request, from its first byte; a client's "
+                             "X-Request-Timeout/grpc-timeout only tightens it. Past it: 504.",
+              .min = 0.001});
   schema.Add({.name = "server.server_timing",
               .type = T::kBool,
               .default_value = "false",
@@ -136,6 +142,7 @@ ServerSettings ServerSettingsFromConfig(const Config& c) {
   s.keepalive_timeout = c.GetDuration("server.keepalive_timeout");
   s.write_timeout = c.GetDuration("server.write_timeout");
   s.drain_timeout = c.GetDuration("server.drain_timeout");
+  s.request_timeout = c.GetDuration("server.request_timeout");
   s.server_timing = c.GetBool("server.server_timing");
   s.max_queries_per_request =
       static_cast<std::uint32_t>(c.GetInt("server.max_queries_per_request"));

@@ -62,9 +62,10 @@ void Worker::Unregister(Connection* c) {
 }
 
 namespace {
-// Granularity of every connection timeout: a tenth of a second is plenty for limits in seconds.
+// Granularity of every connection timeout and of handler deadlines: 20 ms. A pass costs a few
+// nanoseconds per connection, so even 10,000 connections cost well under 1 % of a core.
 void ArmSweep(Worker* worker, std::shared_ptr<boost::asio::steady_timer> timer) {
-  timer->expires_after(std::chrono::milliseconds(100));
+  timer->expires_after(std::chrono::milliseconds(20));
   timer->async_wait([worker, timer](boost::system::error_code ec) mutable {
     if (ec) {
       return;

@@ -66,7 +66,7 @@ struct Worker {
 
   void Register(Connection* c);
   void Unregister(Connection* c);
-  // Enforces every connection's phase deadline every 100 ms, until the io_context is destroyed.
+  // Enforces every connection's phase deadline every 20 ms, until the io_context is destroyed.
   void StartSweep();
   void Sweep();
   // Close idle connections and ask busy ones to close after their response.

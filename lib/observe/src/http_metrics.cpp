@@ -59,8 +59,8 @@ struct RouteKeyEqual {
 
 struct RouteMetrics {
   Counter* requests;
-  Histogram* duration;      // null for admin requests
-  Counter* over_budget;     // null for admin requests
+  Histogram* duration;   // null for admin requests
+  Counter* over_budget;  // null for admin requests
 };
 
 }  // namespace

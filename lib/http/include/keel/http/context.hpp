@@ -10,9 +10,12 @@
 #include <string_view>
 
 #include "keel/core/deadline.hpp"
+#include "keel/core/priority.hpp"
 #include "keel/core/stage_account.hpp"
 
 namespace keel::http {
+
+struct RouteOptions;
 
 class RequestContext {
  public:
@@ -28,6 +31,12 @@ class RequestContext {
   [[nodiscard]] const StageAccount& stages() const noexcept { return stages_; }
   // The matched route template ("/v1/products/{id:int}"), "<unmatched>" before/without a match.
   [[nodiscard]] std::string_view route() const noexcept { return route_; }
+  // The matched route's options (null when unmatched).
+  [[nodiscard]] const RouteOptions* route_options() const noexcept { return route_options_; }
+  // Admission class of this request: the route's, possibly changed by a middleware (e.g. for a
+  // trusted internal caller's priority header).
+  [[nodiscard]] Priority priority() const noexcept { return priority_; }
+  void set_priority(Priority p) noexcept { priority_ = p; }
 
   // Used by the server (not for handlers).
   void Reset(std::string_view request_id, Deadline deadline) noexcept {
@@ -36,8 +45,14 @@ class RequestContext {
     deadline_ = deadline;
     stages_.Reset();
     route_ = "<unmatched>";
+    route_options_ = nullptr;
+    priority_ = Priority::kDefault;
   }
-  void set_route(std::string_view route) noexcept { route_ = route; }
+  void set_route(std::string_view route, const RouteOptions* options, Priority priority) noexcept {
+    route_ = route;
+    route_options_ = options;
+    priority_ = priority;
+  }
 
  private:
   // Inline storage: a request id never costs an allocation.
@@ -46,6 +61,8 @@ class RequestContext {
   Deadline deadline_ = Deadline::Never();
   StageAccount stages_;
   std::string_view route_ = "<unmatched>";
+  const RouteOptions* route_options_ = nullptr;
+  Priority priority_ = Priority::kDefault;
 };
 
 }  // namespace keel::http

@@ -13,6 +13,7 @@
 //   v1.Get("/products/{id:int}", GetProduct, {.max_body_bytes = 0});
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -22,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "keel/core/priority.hpp"
 #include "keel/http/handler.hpp"
 #include "keel/http/method.hpp"
 
@@ -36,6 +38,11 @@ struct RouteOptions {
   // pattern (warning log + keel_http_query_budget_exceeded_total); nullopt = the server default
   // (server.max_queries_per_request).
   std::optional<std::uint32_t> max_queries;
+  // Latency budget: the request's deadline is arrival + budget, tightened (never extended) by a
+  // client's deadline header. nullopt = the server default (server.request_timeout).
+  std::optional<std::chrono::nanoseconds> budget;
+  // Admission class under overload (sheddable refused first, critical last).
+  Priority priority = Priority::kDefault;
 };
 
 struct Route {

@@ -43,6 +43,8 @@ struct ServerSettings {
   std::chrono::nanoseconds keepalive_timeout = std::chrono::seconds(60);
   std::chrono::nanoseconds write_timeout = std::chrono::seconds(10);
   std::chrono::nanoseconds drain_timeout = std::chrono::seconds(10);
+  // Default latency budget of a request (RouteOptions::budget overrides per route).
+  std::chrono::nanoseconds request_timeout = std::chrono::seconds(1);
   std::size_t max_connections = 100000;
   bool server_timing = false;
   std::uint32_t max_queries_per_request = 20;  // default RouteOptions::max_queries
