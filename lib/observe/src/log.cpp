@@ -200,9 +200,30 @@ Logger::~Logger() = default;
 
 void Logger::Log(LogLevel level, std::string_view msg,
                  std::initializer_list<LogField> fields) noexcept {
+  if (Enabled(level)) {
+    Write(level, msg, std::span<const LogField>(fields.begin(), fields.size()));
+  }
+}
+
+void Logger::Log(LogLevel level, std::string_view msg, const http::RequestContext& request,
+                 std::initializer_list<LogField> fields) noexcept {
   if (!Enabled(level)) {
     return;
   }
+  try {
+    std::vector<LogField> all;
+    all.reserve(fields.size() + 2);
+    all.emplace_back("request_id", request.request_id());
+    all.emplace_back("route", request.route());
+    all.insert(all.end(), fields.begin(), fields.end());
+    Write(level, msg, all);
+  } catch (...) {
+    dropped_->Add();  // out of memory: lose the line, never the request
+  }
+}
+
+void Logger::Write(LogLevel level, std::string_view msg,
+                   std::span<const LogField> fields) noexcept {
   try {
     std::string line;
     line.reserve(128 + msg.size() + fields.size() * 32);

@@ -289,3 +289,31 @@ TEST(AccessLogTest, SkippedBelowLoggerLevel) {
 
 }  // namespace
 }  // namespace keel::observe
+
+namespace keel::observe {
+namespace {
+
+TEST(LoggerRequestLines, CarryRequestIdAndRoute) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  {
+    Logger logger(LogSettings{.level = LogLevel::kInfo, .fd = fds[1]});
+    http::RequestContext ctx;
+    ctx.Reset("abc-123", Deadline::Never());
+    logger.Log(LogLevel::kWarn, "payment slow", ctx, {{"ms", 812}});
+    logger.Flush();
+  }
+  ::close(fds[1]);
+  char buf[1024];
+  const auto n = ::read(fds[0], buf, sizeof buf);
+  ::close(fds[0]);
+  const std::string line(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
+  EXPECT_NE(
+      line.find("\"msg\":\"payment slow\",\"request_id\":\"abc-123\",\"route\":\"<unmatched>\","
+                "\"ms\":812"),
+      std::string::npos)
+      << line;
+}
+
+}  // namespace
+}  // namespace keel::observe

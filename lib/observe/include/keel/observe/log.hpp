@@ -24,10 +24,12 @@
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
+#include <span>
 #include <string_view>
 #include <variant>
 
 #include "keel/core/metrics.hpp"
+#include "keel/http/context.hpp"
 #include "keel/http/request_observer.hpp"
 
 namespace keel::observe {
@@ -86,6 +88,10 @@ class Logger {
   // Never blocks on I/O: formats the line and queues it, or drops it when the queue is full.
   void Log(LogLevel level, std::string_view msg,
            std::initializer_list<LogField> fields = {}) noexcept;
+  // A line about one request: carries its request_id and route before `fields`, so every line a
+  // request causes can be found by its id.
+  void Log(LogLevel level, std::string_view msg, const http::RequestContext& request,
+           std::initializer_list<LogField> fields = {}) noexcept;
 
   // Returns once every line accepted before the call has been handed to the file descriptor.
   void Flush();
@@ -95,6 +101,7 @@ class Logger {
 
  private:
   struct Queue;
+  void Write(LogLevel level, std::string_view msg, std::span<const LogField> fields) noexcept;
   LogLevel level_;
   Counter own_dropped_;  // used when no sink was given
   Counter* dropped_;
