@@ -10,9 +10,9 @@ BlockingPool::BlockingPool(BlockingPoolSettings settings, MetricSink* sink)
                                   "Tasks refused because the pool queue was full", labels);
     timed_out_ = &sink->GetCounter("keel_pool_deadline_exceeded_total",
                                    "Waits that ended at the caller's deadline", labels);
-    queue_timeouts_ = &sink->GetCounter("keel_pool_queue_timeouts_total",
-                                        "Waits for a worker that ended at the call's max_queue_wait",
-                                        labels);
+    queue_timeouts_ =
+        &sink->GetCounter("keel_pool_queue_timeouts_total",
+                          "Waits for a worker that ended at the call's max_queue_wait", labels);
     completed_ = &sink->GetCounter("keel_pool_tasks_total", "Tasks run to completion", labels);
     depth_ = &sink->GetGauge("keel_pool_queue_depth", "Tasks waiting for a worker", labels);
     busy_gauge_ = &sink->GetGauge("keel_pool_busy_workers", "Workers running a task", labels);
@@ -73,8 +73,8 @@ Error BlockingPool::QueueWaitError(const RunOptions& options) const {
   std::string message(options.queue_wait_message);
   if (message.empty()) {
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(*options.max_queue_wait);
-    message = "the " + settings_.name + " pool: no worker within " + std::to_string(ms.count()) +
-              " ms";
+    message =
+        "the " + settings_.name + " pool: no worker within " + std::to_string(ms.count()) + " ms";
   }
   return Error(ErrorCode::kOverloaded, std::move(message)).WithRetryAfter(settings_.retry_after);
 }

@@ -12,6 +12,11 @@
 //   // A wait for a worker bounded below the deadline (a connection pool's acquire timeout):
 //   auto r = co_await db_pool.Run(fn, ctx.deadline(), {.max_queue_wait = 100ms});
 //
+// g++ 12: do not write a lambda that captures anything non-trivially destructible (a string,
+// shared_ptr, vector, future, ...) as an argument inside the co_await expression — g++ 12 runs
+// its destructor twice. Name it first: `auto work = [s = std::move(s)] {...};
+// co_await pool.Run(std::move(work), d);`. Reference and scalar captures are unaffected.
+//
 // Thread safety: Run() may be called from any coroutine on any thread; the completion resumes
 // the awaiting coroutine on its own executor. Stop() joins the workers (queued tasks are dropped
 // and their waiters get kCancelled).
@@ -147,6 +152,12 @@ class BlockingPool {
   void RecordStart(const Task& task);
   static void Release(Task& task) noexcept;
   [[nodiscard]] Error QueueWaitError(const RunOptions& options) const;
+  // Bounds the wait of a queued task: by the deadline, and first by options.max_queue_wait when
+  // that is shorter. `finish(Error)` resumes the waiter (at most once).
+  template <typename Finish>
+  void ArmTimer(const std::shared_ptr<Task>& task,
+                const std::shared_ptr<boost::asio::steady_timer>& timer, const Finish& finish,
+                Deadline deadline, const RunOptions& options);
 
   BlockingPoolSettings settings_;
   mutable std::mutex mutex_;
@@ -215,47 +226,54 @@ auto BlockingPool::Run(F fn, Deadline deadline, RunOptions options)
           });
           return;
         }
-        auto on_deadline = [this, task, finish](boost::system::error_code ec) {
-          if (ec || task->completed.load()) {
-            return;
-          }
-          int expected = Task::kQueued;
-          task->state.compare_exchange_strong(expected, Task::kAbandoned);
-          if (timed_out_ != nullptr) {
-            timed_out_->Add();
-          }
-          finish(Out(Error(ErrorCode::kDeadlineExceeded,
-                           "deadline exceeded waiting for the " + settings_.name + " pool")));
-        };
-        const bool queue_limited = options.max_queue_wait.has_value() &&
-                                   *options.max_queue_wait < deadline.Remaining(task->enqueued_at);
-        if (!queue_limited) {
-          if (!deadline.IsNever()) {
-            timer->async_wait(std::move(on_deadline));
-          }
-          return;
-        }
-        // The queue-wait limit comes first. When it fires on a queued task the task is dropped
-        // (kOverloaded); on a running one the timer is re-armed for the deadline alone.
-        timer->expires_at(task->enqueued_at + *options.max_queue_wait);
-        timer->async_wait([this, task, timer, finish, deadline, options,
-                           on_deadline](boost::system::error_code ec) mutable {
-          if (ec || task->completed.load()) {
-            return;
-          }
-          int expected = Task::kQueued;
-          if (task->state.compare_exchange_strong(expected, Task::kAbandoned)) {
-            finish(Out(QueueWaitError(options)));
-            return;
-          }
-          if (!deadline.IsNever()) {
-            timer->expires_at(deadline.when());
-            timer->async_wait(std::move(on_deadline));
-          }
-        });
+        ArmTimer(task, timer, finish, deadline, options);
       },
       asio::use_awaitable);
   co_return std::move(*outcome);
+}
+
+template <typename Finish>
+void BlockingPool::ArmTimer(const std::shared_ptr<Task>& task,
+                            const std::shared_ptr<boost::asio::steady_timer>& timer,
+                            const Finish& finish, Deadline deadline, const RunOptions& options) {
+  auto on_deadline = [this, task, finish](boost::system::error_code ec) {
+    if (ec || task->completed.load()) {
+      return;
+    }
+    int expected = Task::kQueued;
+    task->state.compare_exchange_strong(expected, Task::kAbandoned);
+    if (timed_out_ != nullptr) {
+      timed_out_->Add();
+    }
+    finish(Error(ErrorCode::kDeadlineExceeded,
+                 "deadline exceeded waiting for the " + settings_.name + " pool"));
+  };
+  const bool queue_limited = options.max_queue_wait.has_value() &&
+                             *options.max_queue_wait < deadline.Remaining(task->enqueued_at);
+  if (!queue_limited) {
+    if (!deadline.IsNever()) {
+      timer->async_wait(std::move(on_deadline));
+    }
+    return;
+  }
+  // The queue-wait limit comes first. When it fires on a queued task the task is dropped
+  // (kOverloaded); on a running one the timer is re-armed for the deadline alone.
+  timer->expires_at(task->enqueued_at + *options.max_queue_wait);
+  timer->async_wait(
+      [this, task, timer, finish, deadline, options, on_deadline](boost::system::error_code ec) {
+        if (ec || task->completed.load()) {
+          return;
+        }
+        int expected = Task::kQueued;
+        if (task->state.compare_exchange_strong(expected, Task::kAbandoned)) {
+          finish(QueueWaitError(options));
+          return;
+        }
+        if (!deadline.IsNever()) {
+          timer->expires_at(deadline.when());
+          timer->async_wait(on_deadline);
+        }
+      });
 }
 
 }  // namespace keel

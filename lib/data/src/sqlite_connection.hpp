@@ -1,0 +1,81 @@
+// One SQLite connection: opening with keel's pragmas, its statement cache, and running one
+// statement with bound parameters under an interrupt deadline.
+//
+// Not thread-safe: a connection is checked out by one worker thread at a time (ConnectionSet),
+// which is why it is opened with SQLITE_OPEN_NOMUTEX.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "keel/core/clock.hpp"
+#include "keel/core/deadline.hpp"
+#include "keel/core/error.hpp"
+#include "keel/core/metrics.hpp"
+#include "keel/data/sql_value.hpp"
+#include "statement_cache.hpp"
+
+namespace keel::data::detail {
+
+struct ConnectionOptions {
+  std::string path;
+  bool writer = false;  // the writer creates the file and switches it to WAL; readers are read-only
+  Duration busy_timeout = std::chrono::seconds(5);
+  std::size_t statement_cache = 128;
+  Counter* prepared = nullptr;  // statement-cache misses (may be null)
+};
+
+class SqliteConnection {
+ public:
+  [[nodiscard]] static Result<std::unique_ptr<SqliteConnection>> Open(
+      const ConnectionOptions& options);
+  ~SqliteConnection() = default;
+  SqliteConnection(const SqliteConnection&) = delete;
+  SqliteConnection& operator=(const SqliteConnection&) = delete;
+
+  // Runs one statement with `params` bound by position, interrupted at `deadline` (checked every
+  // ~1000 virtual-machine steps). Rows are materialised into `rows` when it is not null.
+  [[nodiscard]] Result<ExecResult> Run(std::string_view name, std::string_view sql,
+                                       const SqlParams& params, Deadline deadline, ResultSet* rows);
+  // Runs ';'-separated statements without parameters (sqlite3_exec), interrupted at `deadline`.
+  [[nodiscard]] Result<void> RunScript(std::string_view name, std::string_view sql,
+                                       Deadline deadline);
+
+  [[nodiscard]] bool InTransaction() const noexcept {
+    return sqlite3_get_autocommit(db_.get()) == 0;
+  }
+  [[nodiscard]] const StatementCache& statements() const noexcept { return cache_; }
+
+ private:
+  SqliteConnection(sqlite3* db, const ConnectionOptions& options);
+  [[nodiscard]] Result<void> ApplyPragmas(const ConnectionOptions& options);
+  static int OnProgress(void* self) noexcept;
+
+  // Arms the progress handler for one statement and disarms it when the statement is done.
+  class InterruptScope {
+   public:
+    InterruptScope(SqliteConnection& c, Deadline d) noexcept : c_(c) {
+      c_.interrupt_at_ = d.when();
+    }
+    ~InterruptScope() { c_.interrupt_at_ = TimePoint::max(); }
+    InterruptScope(const InterruptScope&) = delete;
+    InterruptScope& operator=(const InterruptScope&) = delete;
+
+   private:
+    SqliteConnection& c_;
+  };
+
+  struct Closer {
+    void operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
+  };
+  // Declared before the cache so that it is destroyed after it: statements are finalized first.
+  std::unique_ptr<sqlite3, Closer> db_;
+  StatementCache cache_;
+  TimePoint interrupt_at_ = TimePoint::max();
+};
+
+}  // namespace keel::data::detail
