@@ -13,9 +13,11 @@ boost::asio::awaitable<Response> Next::operator()(Request& request, RequestConte
 boost::asio::awaitable<Response> RunChain(const MiddlewareChain& chain, const Handler& handler,
                                           Request& request, RequestContext& context) {
   if (chain.empty()) {
-    return handler(request, context);
+    co_return co_await handler(request, context);
   }
-  return Next(&chain, 0, &handler)(request, context);
+  // The Next lives in this frame: the coroutine it starts refers to it until it completes.
+  const Next next(&chain, 0, &handler);
+  co_return co_await next(request, context);
 }
 
 }  // namespace keel::http
