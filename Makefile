@@ -25,6 +25,7 @@ build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
 run: build
+	@[ -f var/shop.db ] || $(SHOP) seed --config apps/shop/shop.toml
 	@echo "keel-shop: serving on http://$(LISTEN)/  (Ctrl-C drains and stops)"
 	@exec $(SHOP) serve --config apps/shop/shop.toml --listen $(LISTEN)
 

@@ -203,7 +203,21 @@ class ShopServer:
     # -- requests -------------------------------------------------------------------------------
     def request(self, method: str, path: str, **kw) -> httpx.Response:
         kw.setdefault("timeout", TIMEOUT)
-        return self.client.request(method, path, **kw)
+        try:
+            return self.client.request(method, path, **kw)
+        except httpx.TransportError as e:
+            raise AssertionError(f"{method} {path} {kw.get('params') or ''}: {e!r}; "
+                                 f"{self.death_note()}") from None
+
+    def death_note(self) -> str:
+        """The server's state, for failure messages (a crash shows up as a connection error)."""
+        try:
+            rc = self.proc.wait(timeout=0.5)
+        except subprocess.TimeoutExpired:
+            return "keel-shop is still running"
+        how = f"killed by signal {-rc} ({signal.Signals(-rc).name})" if rc < 0 else f"exit status {rc}"
+        return (f"keel-shop {how}; stderr tail:\n{self.stderr()[-1500:]}\n"
+                f"stdout tail:\n{self.stdout()[-800:]}")
 
     def get(self, path: str, **kw) -> httpx.Response:
         return self.request("GET", path, **kw)
@@ -286,9 +300,17 @@ def field_errors(r: httpx.Response, status: int = 400) -> list[dict]:
     return errors
 
 
+def field_name(f: str) -> str:
+    """A field error's field as a dotted name: "ids", "/ids" (JSON Pointer) and "ids" agree;
+    "/ids/0" -> "ids.0"."""
+    return f.lstrip("/").replace("/", ".")
+
+
 def assert_field_error(r: httpx.Response, field: str, prefix: bool = False) -> list[dict]:
+    """A validation problem naming `field` (as a name or a JSON Pointer; with prefix=True a
+    sub-field such as "ids[0]" or "/ids/0" counts too)."""
     errors = field_errors(r)
-    fields = [e["field"] for e in errors]
+    fields = [field_name(e["field"]) for e in errors]
     if prefix:
         ok = any(f == field or f.startswith(field) for f in fields)
     else:
@@ -448,3 +470,90 @@ def json_dumps(obj) -> bytes:
 
 def b64url_decode(s: str) -> bytes:
     return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+
+
+# ------------------------------------------------------------------------------------------------
+# product lists: walking pages and the expected order
+# ------------------------------------------------------------------------------------------------
+
+SORTS = ("id", "price", "-price", "-updated_at")
+MAX_PAGES = 3000
+
+
+def get_page(srv, path: str, params: dict) -> dict:
+    r = srv.get(path, params=params)
+    assert r.status_code == 200, f"GET {path} {params} -> {r.status_code}: {r.text[:500]}"
+    body = r.json()
+    assert isinstance(body, dict) and set(body) == {"items", "next_cursor"}, \
+        f"GET {path} {params}: keys {sorted(body) if isinstance(body, dict) else type(body)}"
+    assert isinstance(body["items"], list), body
+    nc = body["next_cursor"]
+    assert nc is None or (isinstance(nc, str) and CURSOR_RE.match(nc)), \
+        f"next_cursor {nc!r} is neither null nor base64url"
+    return body
+
+
+def walk(srv, path: str, params: dict, on_page=None, max_pages: int = MAX_PAGES):
+    """All items of a cursor walk. on_page(page_number, items) runs after each page."""
+    items, cursor, pages = [], None, 0
+    seen_cursors = set()
+    while True:
+        p = dict(params)
+        if cursor is not None:
+            p["cursor"] = cursor
+        body = get_page(srv, path, p)
+        limit = int(params.get("limit", 20))
+        assert len(body["items"]) <= limit, f"{len(body['items'])} items with limit={limit}"
+        items += body["items"]
+        pages += 1
+        if on_page:
+            on_page(pages, body["items"])
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return items
+        assert cursor not in seen_cursors, f"cursor repeated at page {pages}: {cursor!r} ({params})"
+        seen_cursors.add(cursor)
+        assert body["items"], f"empty page with a next_cursor at page {pages} ({params})"
+        assert pages < max_pages, f"walk did not end after {max_pages} pages ({params})"
+
+
+def product_filter(category=None, min_price=None, max_price=None, in_stock=None):
+    def pred(row) -> bool:
+        if category is not None and row["category"] != category:
+            return False
+        if min_price is not None and row["price_cents"] < int(min_price):
+            return False
+        if max_price is not None and row["price_cents"] > int(max_price):
+            return False
+        if in_stock is not None:
+            want = str(in_stock).lower() == "true"
+            if (row["stock"] > 0) != want:
+                return False
+        return True
+    return pred
+
+
+def sort_key(sort: str, tie: str):
+    """A key such that ascending order of the key is the API order for `sort`, with ties broken
+    by id ascending (tie="asc") or descending (tie="desc")."""
+    t = (lambda r: r["id"]) if tie == "asc" else (lambda r: -r["id"])
+    if sort == "id":
+        return lambda r: (r["id"],)
+    if sort == "price":
+        return lambda r: (r["price_cents"], t(r))
+    if sort == "-price":
+        return lambda r: (-r["price_cents"], t(r))
+    if sort == "-updated_at":
+        # descending text order: negate each character's code point
+        return lambda r: (tuple(-ord(c) for c in r["updated_at"]) + (1,), t(r))
+    raise ValueError(sort)
+
+
+def tie_orders(sort: str) -> tuple[str, ...]:
+    """Acceptable tie-breaks: ascending sorts break ties by id ascending; descending sorts may
+    use id descending (one backward index scan) or ascending, as long as it is consistent."""
+    return ("asc",) if sort in ("id", "price") else ("desc", "asc")
+
+
+def expected_ids(rows, sort: str, tie: str, pred=lambda r: True) -> list[int]:
+    return [r["id"] for r in sorted((r for r in rows if pred(r)), key=sort_key(sort, tie))]

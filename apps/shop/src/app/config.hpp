@@ -1,0 +1,32 @@
+// The shop's configuration keys (besides server.* and log.*), declared once with their
+// validation and documentation (`keel-shop serve --config-reference` prints them):
+//   db.*                  keel::data::AddSqliteConfig(schema, "db", "var/shop.db")
+//   shop.cursor_secret    HMAC key of pagination cursors (secret; production must set it)
+//   shop.product_max_age  Cache-Control max-age of product GETs (default 60s)
+//   shop.debug_routes     enables GET /debug/slow-query (default false)
+#pragma once
+
+#include <chrono>
+#include <keel/core/config.hpp>
+#include <keel/data/sqlite_database.hpp>
+#include <string>
+#include <string_view>
+
+namespace shop {
+
+// The development default of shop.cursor_secret: fine on a laptop, never in production (anyone
+// who knows it can forge cursors; the server logs a warning when it is in use).
+inline constexpr std::string_view kDevCursorSecret = "keel-shop-dev-cursor-secret-change-me";
+
+struct ShopSettings {
+  keel::data::SqliteSettings db;
+  std::string cursor_secret;
+  std::chrono::seconds product_max_age{60};
+  bool debug_routes = false;
+};
+
+// Declares db.* and shop.* (call after keel::observe::Service::AddConfig).
+void AddShopConfig(keel::ConfigSchema& schema);
+[[nodiscard]] ShopSettings ShopSettingsFromConfig(const keel::Config& config);
+
+}  // namespace shop

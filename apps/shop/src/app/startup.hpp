@@ -1,0 +1,22 @@
+// Startup steps shared by `serve`, `migrate` and `seed`: open the database (creating its
+// directory) and bring its schema up to date. Blocking; call before serving, never from an I/O
+// thread.
+#pragma once
+
+#include <functional>
+#include <keel/core/error.hpp>
+#include <keel/data/sqlite_database.hpp>
+#include <string_view>
+
+namespace shop {
+
+// Creates the parent directory of settings.path if needed, then db.Open().
+[[nodiscard]] keel::Result<void> OpenDatabase(keel::data::SqliteDatabase& db,
+                                              const keel::data::SqliteSettings& settings);
+
+// Applies shop::Migrations() that are not applied yet; `report` is told about each one before it
+// runs ("applying migration 1 (init)"). Returns how many were applied.
+[[nodiscard]] keel::Result<int> Migrate(keel::data::SqliteDatabase& db,
+                                        const std::function<void(std::string_view)>& report);
+
+}  // namespace shop
