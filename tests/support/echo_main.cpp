@@ -1,12 +1,16 @@
 // keel-echo: a test server for the end-to-end suite (tests/e2e). Routes exercise bodies, limits,
-// router precedence, slow handlers and a smuggling canary; see tests/e2e/conftest.py.
+// router precedence, slow handlers and a smuggling canary; see tests/e2e/conftest.py. Overload
+// protection (overload.*, ratelimit.*) wraps its business routes as in any keel service.
 #include <atomic>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <cstdio>
 #include <keel/core/command_line.hpp>
 #include <keel/core/with_deadline.hpp>
 #include <keel/http/problem.hpp>
 #include <keel/observe/service.hpp>
+#include <keel/resilience/http/overload_middleware.hpp>
+#include <keel/resilience/overload_config.hpp>
 
 namespace {
 
@@ -41,6 +45,17 @@ Awaitable SleepIgnoringDeadline(Request& req, RequestContext&) {
   co_return Response::Text(200, "slept");
 }
 
+// Holds an admission slot for ?ms= milliseconds (bounded by the deadline): overload tests fill the
+// concurrency limit with these.
+Awaitable Hold(Request& req, RequestContext& ctx) {
+  const auto ms = std::stoll(req.QueryParam("ms").value_or("0"));
+  auto slept = co_await keel::SleepFor(std::chrono::milliseconds(ms), ctx.deadline());
+  if (!slept) {
+    co_return keel::http::ErrorResponse(slept.error(), ctx.request_id());
+  }
+  co_return Response::Text(200, std::string(keel::PriorityName(ctx.priority())));
+}
+
 Awaitable Text(std::string body) {
   co_return Response::Text(200, std::move(body));
 }
@@ -55,9 +70,18 @@ int main(int argc, char** argv) {
 
   keel::ConfigSchema schema;
   keel::observe::Service::AddConfig(schema);
+  keel::resilience::AddOverloadConfig(schema);
   const keel::Config config = keel::LoadConfigOrExit(schema, options);
 
   keel::observe::Service service("keel-echo", config);
+  auto overload = keel::resilience::MakeOverloadMiddleware(config, service.metrics());
+  if (!overload) {
+    std::fprintf(stderr, "configuration error: %s\n", overload.error().message().c_str());
+    return 2;
+  }
+  for (auto& middleware : overload->InOrder()) {
+    service.UseForBusinessRoutes(middleware);
+  }
   auto& r = service.routes();
   std::atomic<std::int64_t> canary{0};
   r.Add(keel::http::Method::kPost, "/echo", Echo);
@@ -82,5 +106,11 @@ int main(int argc, char** argv) {
   r.Get("/canary/count", [&canary](Request&, RequestContext&) -> Awaitable {
     co_return Response::Json(200, "{\"count\":" + std::to_string(canary.load()) + "}");
   });
+  // Admission classes (tests/e2e/test_overload.py); a long budget so holds are not cut short.
+  const auto hold_budget = std::chrono::seconds(30);
+  r.Get("/hold/critical", Hold, {.budget = hold_budget, .priority = keel::Priority::kCritical});
+  r.Get("/hold/default", Hold, {.budget = hold_budget});
+  r.Get("/hold/sheddable", Hold, {.budget = hold_budget, .priority = keel::Priority::kSheddable});
+  r.Get("/limited", [](Request&, RequestContext&) { return Text("limited"); });
   return service.Run();
 }

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include "keel/core/check.hpp"
 #include "keel/observe/process_metrics.hpp"
 
 namespace keel::observe {
@@ -76,6 +77,13 @@ Service::~Service() {
   // server state they point into is still alive.
   runtime_.reset();
   server_.reset();
+}
+
+void Service::UseForBusinessRoutes(std::shared_ptr<http::Middleware> middleware) {
+  for (const auto& route : routes_.routes()) {
+    KEEL_CHECK(route->options.admin);  // a business route registered before its middleware
+  }
+  routes_.Use(std::move(middleware));
 }
 
 void Service::AddStandardRoutes() {

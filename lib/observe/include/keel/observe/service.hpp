@@ -48,6 +48,14 @@ class Service {
   [[nodiscard]] Runtime& runtime() noexcept { return *runtime_; }
   [[nodiscard]] const http::ServerSettings& server_settings() const noexcept { return settings_; }
 
+  // Adds `middleware` to the main router's root group so that it wraps every business route
+  // registered afterwards: overload protection (keel::resilience::MakeOverloadMiddleware, built
+  // from the overload.* / ratelimit.* config by the app, since observe sits below resilience).
+  // Call it before registering routes: a route keeps the chain it was registered with, so a
+  // business route registered earlier is a bug (KEEL_CHECK). The standard health routes are
+  // already registered; they are admin routes, which such middleware passes through.
+  void UseForBusinessRoutes(std::shared_ptr<http::Middleware> middleware);
+
   // Runs `hook` on the signal thread once draining has finished, before the runtime stops
   // (stop background workers here).
   void OnShutdown(std::function<void()> hook) { on_shutdown_ = std::move(hook); }
