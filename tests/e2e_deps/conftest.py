@@ -1,0 +1,170 @@
+"""End-to-end fixtures for calling dependencies: a real fake-upstream process (the third party)
+and a real keel-deps-demo process calling it through keel::resilience::DependencyClient.
+
+Binaries come from the environment (set by CTest, see tests/CMakeLists.txt):
+  KEEL_FAKE_UPSTREAM  tools/fake-upstream (fake-upstream)
+  KEEL_DEPS_DEMO      tests/support (keel-deps-demo)
+Unset: the tests are skipped (handy by hand). Every socket operation has a timeout; processes are
+started on free 127.0.0.1 ports, awaited with GET /readyz and stopped by PID.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+import pytest
+
+SOCK_TIMEOUT = 5.0
+READY_TIMEOUT = 10.0
+
+
+def binary(var: str) -> str:
+    path = os.environ.get(var)
+    if not path:
+        pytest.skip(f"{var} is not set: run through CTest (ctest -L e2e) or export {var}=<binary>")
+    if not os.access(path, os.X_OK):
+        pytest.fail(f"{var}={path!r} is not executable")
+    return path
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Proc:
+    """One server process on a free port; stopped by PID."""
+
+    def __init__(self, exe: str, workdir: Path, name: str, sets: dict[str, object]):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        args = [exe, "--listen", f"127.0.0.1:{self.port}"]
+        for key, value in sets.items():
+            if isinstance(value, bool):
+                value = "true" if value else "false"
+            args += ["--set", f"{key}={value}"]
+        env = {k: v for k, v in os.environ.items() if not (k.startswith("KEEL_") and "__" in k)}
+        self.out_path = workdir / f"{name}.stdout.jsonl"
+        self.err_path = workdir / f"{name}.stderr.txt"
+        self._out = open(self.out_path, "wb")
+        self._err = open(self.err_path, "wb")
+        self.proc = subprocess.Popen(args, stdout=self._out, stderr=self._err, env=env,
+                                     stdin=subprocess.DEVNULL)
+        self.args = args
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.args} exited {self.proc.returncode}:\n"
+                                   f"{self.err_path.read_text()}")
+            try:
+                if httpx.get(self.base + "/readyz", timeout=1.0).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError(f"{self.args} not ready after {READY_TIMEOUT}s")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                os.kill(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=5)
+        self._out.close()
+        self._err.close()
+
+    def logs(self) -> str:
+        self._out.flush()
+        return self.out_path.read_text(errors="replace")
+
+    # -- HTTP -----------------------------------------------------------------------------------
+    def get(self, path: str, **kw) -> httpx.Response:
+        kw.setdefault("timeout", SOCK_TIMEOUT)
+        return httpx.get(self.base + path, **kw)
+
+    def post(self, path: str, **kw) -> httpx.Response:
+        kw.setdefault("timeout", SOCK_TIMEOUT)
+        return httpx.post(self.base + path, **kw)
+
+    def metric(self, name: str, **labels: str) -> float:
+        """Sum of the samples of `name` whose labels include `labels` (0 when none)."""
+        text = self.get("/metrics").text
+        total = 0.0
+        for line in text.splitlines():
+            m = re.match(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)$", line)
+            if not m or m.group(1) != name:
+                continue
+            found = dict(re.findall(r'(\w+)="([^"]*)"', m.group(2) or ""))
+            if all(found.get(k) == v for k, v in labels.items()):
+                total += float(m.group(3))
+        return total
+
+
+class Fake(Proc):
+    """fake-upstream with its control and stats endpoints."""
+
+    def control(self, **doc) -> None:
+        r = self.post("/_control", json=doc)
+        assert r.status_code == 200, r.text
+
+    def requests(self, route: str) -> int:
+        return self.get("/_stats").json()["routes"][route]["requests"]
+
+    def stats(self, route: str) -> dict:
+        return self.get("/_stats").json()["routes"][route]
+
+
+@pytest.fixture
+def procs(tmp_path) -> Iterator[list]:
+    started: list[Proc] = []
+    yield started
+    for p in started:
+        p.stop()
+
+
+@pytest.fixture
+def fake_factory(procs, tmp_path):
+    exe = binary("KEEL_FAKE_UPSTREAM")
+
+    def make(**sets) -> Fake:
+        f = Fake(exe, tmp_path, f"fake{len(procs)}", sets)
+        procs.append(f)
+        f.wait_ready()
+        return f
+
+    return make
+
+
+@pytest.fixture
+def fake(fake_factory) -> Fake:
+    return fake_factory()
+
+
+@pytest.fixture
+def demo_factory(procs, tmp_path):
+    """demo_factory(fake, **{"deps.recs.timeout": "200ms", ...}) -> keel-deps-demo whose every
+    dependency points at `fake` (override deps.<name>.url to change that)."""
+    exe = binary("KEEL_DEPS_DEMO")
+
+    def make(fake: Fake, **sets) -> Proc:
+        config = {f"deps.{d}.url": fake.base for d in ("recs", "pay", "flaky", "slow", "hedged")}
+        config.update(sets)
+        d = Proc(exe, tmp_path, f"demo{len(procs)}", config)
+        procs.append(d)
+        d.wait_ready()
+        return d
+
+    return make
