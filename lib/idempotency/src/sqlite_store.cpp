@@ -10,7 +10,7 @@
 #include "digest.hpp"
 #include "header_codec.hpp"
 #include "store_sql.hpp"
-#include "wall_time.hpp"
+#include "keel/core/wall_time.hpp"
 
 namespace keel::idempotency {
 
@@ -79,7 +79,7 @@ class SqliteIdempotencyStore::Impl {
       existing = ReadRecord((*rows)[0]);
     }
     const std::int64_t now = wall_.NowMs();
-    switch (detail::Decide(existing, fp.digest, now, detail::ToMs(settings_.lock_timeout))) {
+    switch (detail::Decide(existing, fp.digest, now, ToMs(settings_.lock_timeout))) {
       case Decision::kInsert:
         return Lock(tx, key, fp, now, out);
       case Decision::kTakeOver:
@@ -104,7 +104,7 @@ class SqliteIdempotencyStore::Impl {
     out.lease = KeyLease{key.scope, key.key, detail::RandomToken()};
     auto done = tx.Execute(detail::kLockNew,
                            data::Params(key.scope, key.key, fp.digest, fp.method, fp.target,
-                                        out.lease.token, now, now + detail::ToMs(settings_.ttl)));
+                                        out.lease.token, now, now + ToMs(settings_.ttl)));
     return done ? Result<void>() : Result<void>(std::move(done).error());
   }
 
@@ -190,7 +190,7 @@ class SqliteIdempotencyStore::Impl {
   data::Database& db_;
   StoreSettings settings_;
   SteadyClock steady_;
-  detail::WallTime wall_;
+  WallTime wall_;
 };
 
 SqliteIdempotencyStore::SqliteIdempotencyStore(data::Database& db, StoreSettings settings,

@@ -163,15 +163,6 @@ struct TestRequest {
   }
 };
 
-// `chain` then `handler`, with the Next kept in this coroutine's frame for the whole call.
-inline boost::asio::awaitable<http::Response> RunChainHere(const http::MiddlewareChain& chain,
-                                                           const http::Handler& handler,
-                                                           http::Request& request,
-                                                           http::RequestContext& ctx) {
-  const http::Next next(&chain, 0, &handler);
-  co_return co_await next(request, ctx);
-}
-
 // Runs `chain` + `handler` for `spec` on `io` and returns the response.
 inline http::Response Serve(boost::asio::io_context& io, const http::MiddlewareChain& chain,
                             const http::Handler& handler, const TestRequest& spec) {
@@ -193,7 +184,7 @@ inline http::Response Serve(boost::asio::io_context& io, const http::MiddlewareC
                  headers);
   http::RequestContext ctx;
   ctx.Reset("test-request", Deadline::After(std::chrono::seconds(5)));
-  return Await(io, RunChainHere(chain, handler, request, ctx));
+  return Await(io, http::RunChain(chain, handler, request, ctx));
 }
 
 }  // namespace keel::idempotency::testing

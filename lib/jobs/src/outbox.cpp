@@ -3,7 +3,7 @@
 #include <boost/json/parse.hpp>
 #include <string>
 
-#include "wall_time.hpp"
+#include "keel/core/wall_time.hpp"
 
 namespace keel::jobs {
 
@@ -21,7 +21,7 @@ class Outbox::Impl {
   Impl(const Clock* clock, std::function<void()> on_add)
       : wall(clock != nullptr ? *clock : steady), on_add(std::move(on_add)) {}
   SteadyClock steady;
-  detail::WallTime wall;
+  WallTime wall;
   std::function<void()> on_add;
 };
 

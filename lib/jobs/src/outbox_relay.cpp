@@ -9,7 +9,7 @@
 #include <optional>
 
 #include "keel/jobs/outbox.hpp"
-#include "wall_time.hpp"
+#include "keel/core/wall_time.hpp"
 
 namespace keel::jobs {
 
@@ -52,7 +52,7 @@ struct OutboxRelay::State : std::enable_shared_from_this<OutboxRelay::State> {
   DiscardingMetricSink own_sink;
   MetricSink& sink;
   SteadyClock steady;
-  detail::WallTime wall;
+  WallTime wall;
   Counter& relayed;
   Counter& errors;
   Gauge& backlog;

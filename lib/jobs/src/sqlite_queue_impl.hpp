@@ -11,7 +11,7 @@
 #include <string_view>
 
 #include "keel/jobs/sqlite_queue.hpp"
-#include "wall_time.hpp"
+#include "keel/core/wall_time.hpp"
 
 namespace keel::jobs {
 
@@ -38,7 +38,7 @@ class SqliteJobQueue::Impl {
   DiscardingMetricSink own_sink_;
   MetricSink& sink_;
   SteadyClock steady_;
-  detail::WallTime wall_;
+  WallTime wall_;
 
   std::mutex mutex_;  // guards everything below
   std::mt19937_64 rng_;

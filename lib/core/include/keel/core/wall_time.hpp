@@ -1,4 +1,9 @@
-// Unix-millisecond timestamps for rows, advanced by an injected keel::Clock.
+// keel/core/wall_time.hpp — Unix-millisecond timestamps for stored rows, advanced by a keel::Clock.
+//
+//   keel::WallTime wall(clock);
+//   std::int64_t expires_at = wall.NowMs() + keel::ToMs(ttl);
+//
+// Thread safety: NowMs() may be called from any thread if the clock may.
 #pragma once
 
 #include <chrono>
@@ -6,7 +11,7 @@
 
 #include "keel/core/clock.hpp"
 
-namespace keel::jobs::detail {
+namespace keel {
 
 // Rows outlive the process (and the boot), so their times are Unix milliseconds. They advance
 // with the injected monotonic clock from an anchor taken at construction: a wall-clock jump while
@@ -36,4 +41,4 @@ class WallTime {
   return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
 }
 
-}  // namespace keel::jobs::detail
+}  // namespace keel
