@@ -58,7 +58,7 @@ function(keel_module)
       add_executable(${target}_tests ${tests})
       target_include_directories(${target}_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src)
       target_compile_options(${target}_tests PRIVATE ${KEEL_WARNINGS})
-      target_link_libraries(${target}_tests PRIVATE ${target} GTest::gtest GTest::gtest_main)
+      target_link_libraries(${target}_tests PRIVATE ${target} keel::testing GTest::gtest GTest::gtest_main)
       include(GoogleTest)
       gtest_discover_tests(${target}_tests DISCOVERY_MODE PRE_TEST
                            PROPERTIES LABELS "unit;${M_NAME}")

@@ -2,6 +2,9 @@
 // coroutines run to the end, requests built by hand, and a metric sink that can be read.
 #pragma once
 
+#include "keel/testing/coro.hpp"
+#include "keel/testing/temp_dir.hpp"
+
 #include <gtest/gtest.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -25,47 +28,8 @@
 
 namespace keel::idempotency::testing {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string templ = (std::filesystem::temp_directory_path() / "keel-idem-XXXXXX").string();
-    if (mkdtemp(templ.data()) == nullptr) {
-      ADD_FAILURE() << "mkdtemp failed";
-    }
-    path_ = templ;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] std::string File(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
-
-template <typename T>
-T Await(boost::asio::io_context& io, boost::asio::awaitable<T> aw) {
-  auto out = std::make_shared<std::optional<T>>();
-  boost::asio::co_spawn(
-      io,
-      [out, aw = std::move(aw)]() mutable -> boost::asio::awaitable<void> {
-        out->emplace(co_await std::move(aw));
-      },
-      boost::asio::detached);
-  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (!out->has_value()) {
-    if (std::chrono::steady_clock::now() > end) {
-      ADD_FAILURE() << "coroutine did not finish within 5 s";
-      std::abort();
-    }
-    io.restart();
-    io.run_for(std::chrono::milliseconds(1));
-  }
-  return std::move(**out);
-}
+using keel::testing::Await;
+using keel::testing::TempDir;
 
 // A migrated database with a business table `orders(id, sku)`.
 class TestDatabase {

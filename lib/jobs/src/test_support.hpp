@@ -2,6 +2,9 @@
 // run to the end, requests built by hand, and a metric sink that can be read.
 #pragma once
 
+#include "keel/testing/coro.hpp"
+#include "keel/testing/temp_dir.hpp"
+
 #include <gtest/gtest.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -24,47 +27,9 @@
 
 namespace keel::jobs::testing {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string templ = (std::filesystem::temp_directory_path() / "keel-jobs-XXXXXX").string();
-    if (mkdtemp(templ.data()) == nullptr) {
-      ADD_FAILURE() << "mkdtemp failed";
-    }
-    path_ = templ;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] std::string File(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
-
-template <typename T>
-T Await(boost::asio::io_context& io, boost::asio::awaitable<T> aw) {
-  auto out = std::make_shared<std::optional<T>>();
-  boost::asio::co_spawn(
-      io,
-      [out, aw = std::move(aw)]() mutable -> boost::asio::awaitable<void> {
-        out->emplace(co_await std::move(aw));
-      },
-      boost::asio::detached);
-  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (!out->has_value()) {
-    if (std::chrono::steady_clock::now() > end) {
-      ADD_FAILURE() << "coroutine did not finish within 5 s";
-      std::abort();
-    }
-    io.restart();
-    io.run_for(std::chrono::milliseconds(1));
-  }
-  return std::move(**out);
-}
+using keel::testing::Await;
+using keel::testing::RunUntil;
+using keel::testing::TempDir;
 
 // A migrated database with business tables `orders(id, sku)` and `notifications(event_key
 // UNIQUE, body)` (a consumer's effect, deduplicated by the event).
@@ -147,20 +112,5 @@ class TestSink final : public MetricSink {
   std::map<std::string, std::unique_ptr<Gauge>> gauges_;
   std::map<std::string, std::unique_ptr<Histogram>> histograms_;
 };
-
-// Runs `io` until `done()` or `limit` passes; false on timeout.
-template <typename Pred>
-bool RunUntil(boost::asio::io_context& io, Pred done,
-              std::chrono::milliseconds limit = std::chrono::seconds(5)) {
-  const auto end = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > end) {
-      return false;
-    }
-    io.restart();
-    io.run_for(std::chrono::milliseconds(1));
-  }
-  return true;
-}
 
 }  // namespace keel::jobs::testing
