@@ -19,6 +19,7 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,9 @@ from typing import Iterable, Iterator
 
 import httpx
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "pylib"))
+from keel_proc import binary, clean_env, config_env, free_port  # noqa: E402,F401
 
 SOCK_TIMEOUT = 5.0  # upper bound of every single socket operation
 READY_TIMEOUT = 10.0
@@ -40,37 +44,8 @@ CANARY = b"GET /canary HTTP/1.1\r\nHost: x\r\n\r\n"
 # binaries and ports
 # --------------------------------------------------------------------------------------------
 
-def binary(var: str) -> str:
-    path = os.environ.get(var)
-    if not path:
-        pytest.skip(f"{var} is not set: run through CTest (ctest -L e2e) or export {var}=<binary>")
-    if not os.path.isfile(path) or not os.access(path, os.X_OK):
-        pytest.fail(f"{var}={path!r} is not an executable file")
-    return path
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def config_env(overrides: dict) -> dict:
-    """{"server__header_timeout": "500ms"} -> {"KEEL_SERVER__HEADER_TIMEOUT": "500ms"}."""
-    env = {}
-    for key, value in overrides.items():
-        name = key.upper()
-        if not name.startswith("KEEL_"):
-            name = "KEEL_" + name
-        if isinstance(value, bool):
-            value = "true" if value else "false"
-        env[name] = str(value)
-    return env
-
-
-def clean_env() -> dict:
-    """The current environment without any KEEL_<SECTION>__ config override leaking in."""
-    return {k: v for k, v in os.environ.items() if not (k.startswith("KEEL_") and "__" in k)}
 
 
 # --------------------------------------------------------------------------------------------

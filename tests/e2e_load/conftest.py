@@ -25,23 +25,13 @@ from pathlib import Path
 
 import pytest
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "pylib"))
+from keel_proc import binary, free_port  # noqa: E402,F401
+
 HERE = Path(__file__).resolve().parent
 READY_TIMEOUT = 10.0
 
 
-def binary(var: str) -> str:
-    path = os.environ.get(var)
-    if not path:
-        pytest.skip(f"{var} is not set: run through CTest (ctest -L e2e) or export {var}=<binary>")
-    if not os.path.isfile(path) or not os.access(path, os.X_OK):
-        pytest.fail(f"{var}={path!r} is not an executable file")
-    return path
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_port(port: int, proc: subprocess.Popen, what: str) -> None:

@@ -22,12 +22,16 @@ import signal
 import socket
 import sqlite3
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Iterable
 
 import httpx
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "pylib"))
+from keel_proc import clean_env, config_env, free_port  # noqa: E402,F401
 
 TIMEOUT = 5.0          # every single request
 READY_TIMEOUT = 15.0   # serve applies migrations at startup
@@ -64,29 +68,7 @@ def shop_binary() -> str:
     return path
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
-
-def config_env(overrides: dict) -> dict:
-    """{"db__readers": 1} or {"KEEL_DB__READERS": 1} -> {"KEEL_DB__READERS": "1"}."""
-    env = {}
-    for key, value in overrides.items():
-        name = key.upper()
-        if not name.startswith("KEEL_"):
-            name = "KEEL_" + name
-        if isinstance(value, bool):
-            value = "true" if value else "false"
-        env[name] = str(value)
-    return env
-
-
-def clean_env() -> dict:
-    """The environment without any KEEL_<SECTION>__KEY override (or KEEL_CONFIG) leaking in."""
-    return {k: v for k, v in os.environ.items()
-            if not (k.startswith("KEEL_") and "__" in k) and k != "KEEL_CONFIG"}
 
 
 def run_cli(args: Iterable[str], env: dict | None = None, timeout: float = CLI_TIMEOUT,

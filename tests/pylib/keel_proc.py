@@ -1,0 +1,44 @@
+"""Process helpers shared by every end-to-end suite (tests/e2e*): locating the binaries CTest
+passes in the environment, free loopback ports, and KEEL_<SECTION>__<KEY> config overrides."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import pytest
+
+
+def binary(var: str) -> str:
+    """The executable named by environment variable `var` (set by CTest); skip when unset."""
+    path = os.environ.get(var)
+    if not path:
+        pytest.skip(f"{var} is not set: run through CTest (ctest -L e2e) or export {var}=<binary>")
+    if not os.path.isfile(path) or not os.access(path, os.X_OK):
+        pytest.fail(f"{var}={path!r} is not an executable file")
+    return path
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def config_env(overrides: dict) -> dict:
+    """{"server__header_timeout": "500ms"} or {"KEEL_DB__READERS": 1} -> KEEL_* variables."""
+    env = {}
+    for key, value in overrides.items():
+        name = key.upper()
+        if not name.startswith("KEEL_"):
+            name = "KEEL_" + name
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        env[name] = str(value)
+    return env
+
+
+def clean_env() -> dict:
+    """The environment without any KEEL_<SECTION>__KEY override (or KEEL_CONFIG) leaking in."""
+    return {k: v for k, v in os.environ.items()
+            if not (k.startswith("KEEL_") and "__" in k) and k != "KEEL_CONFIG"}
