@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -152,26 +153,56 @@ Result<bool> ApplyOne(SqliteDatabase& db, const Migration& m) {
   }
   return ran;
 }
-}  // namespace
 
-Result<int> ApplyMigrations(SqliteDatabase& db, std::span<const Migration> migrations,
-                            const std::function<void(const Migration&)>& progress) {
-  if (auto ordered = CheckOrder(migrations); !ordered) {
-    return std::move(ordered).error();
+std::vector<Applied> InRange(const std::vector<Applied>& applied, const MigrationSource& source) {
+  std::vector<Applied> out;
+  for (const Applied& a : applied) {
+    if (a.version >= source.first && a.version <= source.last) {
+      out.push_back(a);
+    }
   }
-  auto applied = ReadApplied(db);
-  if (!applied) {
-    return std::move(applied).error();
+  return out;
+}
+
+Result<void> CheckSources(std::span<const MigrationSource> sources) {
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    const MigrationSource& s = sources[i];
+    const std::string label = "migration source " + std::string(s.name);
+    if (s.first < 1 || s.last < s.first) {
+      return Failed(label + ": its range [" + std::to_string(s.first) + ", " +
+                    std::to_string(s.last) + "] must be non-empty and start at 1 or later");
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (s.first <= sources[j].last && sources[j].first <= s.last) {
+        return Failed(label + " overlaps the range of " + std::string(sources[j].name));
+      }
+    }
+    if (auto ordered = CheckOrder(s.migrations); !ordered) {
+      return ordered;
+    }
+    for (const Migration& m : s.migrations) {
+      if (m.version < s.first || m.version > s.last) {
+        return Failed(Label(m) + " is outside the range [" + std::to_string(s.first) + ", " +
+                      std::to_string(s.last) + "] of " + label);
+      }
+    }
   }
-  if (auto same = CheckApplied(migrations, *applied); !same) {
+  return {};
+}
+
+// One source: `applied` holds the applied versions within its range, in version order.
+Result<int> ApplySource(SqliteDatabase& db, const MigrationSource& source,
+                        const std::vector<Applied>& applied,
+                        const std::function<void(const Migration&)>& progress) {
+  if (auto same = CheckApplied(source.migrations, applied); !same) {
     return std::move(same).error();
   }
-  if (auto in_order = CheckNoGap(migrations, *applied); !in_order) {
+  if (auto in_order = CheckNoGap(source.migrations, applied); !in_order) {
     return std::move(in_order).error();
   }
-  const std::int64_t newest_applied = applied->empty() ? 0 : applied->back().version;
+  const std::int64_t newest_applied = applied.empty() ? 0 : applied.back().version;
   int count = 0;
-  for (const Migration& m : migrations) {
+  for (const Migration& m : source.migrations) {
     if (m.version <= newest_applied) {
       continue;
     }
@@ -183,6 +214,34 @@ Result<int> ApplyMigrations(SqliteDatabase& db, std::span<const Migration> migra
       return std::move(ran).error();
     }
     count += *ran ? 1 : 0;
+  }
+  return count;
+}
+}  // namespace
+
+Result<int> ApplyMigrations(SqliteDatabase& db, std::span<const Migration> migrations,
+                            const std::function<void(const Migration&)>& progress) {
+  const MigrationSource all[] = {
+      {"migrations", 1, std::numeric_limits<std::int64_t>::max(), migrations}};
+  return ApplyMigrations(db, all, progress);
+}
+
+Result<int> ApplyMigrations(SqliteDatabase& db, std::span<const MigrationSource> sources,
+                            const std::function<void(const Migration&)>& progress) {
+  if (auto valid = CheckSources(sources); !valid) {
+    return std::move(valid).error();
+  }
+  auto applied = ReadApplied(db);
+  if (!applied) {
+    return std::move(applied).error();
+  }
+  int count = 0;
+  for (const MigrationSource& source : sources) {
+    auto ran = ApplySource(db, source, InRange(*applied, source), progress);
+    if (!ran) {
+      return std::move(ran).error();
+    }
+    count += *ran;
   }
   return count;
 }

@@ -118,5 +118,62 @@ TEST_F(MigrationsTest, FailedMigrationIsRolledBackAndNotRecorded) {
   EXPECT_EQ(*Apply({kInit, kSecond}), 1);  // fixed, it applies
 }
 
+const Migration kModuleA{10000, "module_a", "CREATE TABLE ma (id INTEGER PRIMARY KEY);"};
+const Migration kModuleB{10001, "module_b", "CREATE TABLE mb (id INTEGER PRIMARY KEY);"};
+
+TEST_F(MigrationsTest, SourcesKeepTheirOwnOrderSoAppAndModulesGrowIndependently) {
+  const std::vector<Migration> app1{kInit};
+  const std::vector<Migration> app2{kInit, kSecond};
+  const std::vector<Migration> mod1{kModuleA};
+  const std::vector<Migration> mod2{kModuleA, kModuleB};
+  // An existing database: the application's 1 is applied, the module arrives later.
+  ASSERT_EQ(*Apply({kInit}), 1);
+  const MigrationSource first[] = {{"app", 1, 9999, app1}, {"module", 10000, 10099, mod1}};
+  ASSERT_EQ(*ApplyMigrations(*db_, first), 1);
+  // The application's 2 after the module's 10000, then the module's 10001 after 2.
+  const MigrationSource second[] = {{"app", 1, 9999, app2}, {"module", 10000, 10099, mod1}};
+  std::vector<std::int64_t> seen;
+  ASSERT_EQ(*ApplyMigrations(*db_, second, [&](const Migration& m) { seen.push_back(m.version); }),
+            1);
+  const MigrationSource third[] = {{"app", 1, 9999, app2}, {"module", 10000, 10099, mod2}};
+  ASSERT_EQ(*ApplyMigrations(*db_, third, [&](const Migration& m) { seen.push_back(m.version); }),
+            1);
+  EXPECT_EQ(seen, (std::vector<std::int64_t>{2, 10001}));
+  EXPECT_EQ(*ApplyMigrations(*db_, third), 0);
+  EXPECT_EQ(Tables(), (std::vector<std::string>{"a", "b", "ma", "mb", "schema_migrations"}));
+}
+
+TEST_F(MigrationsTest, GapWithinASourceIsStillRefused) {
+  const std::vector<Migration> app13{kInit, kThird};
+  const std::vector<Migration> app123{kInit, kSecond, kThird};
+  const std::vector<Migration> mod{kModuleA};
+  const MigrationSource before[] = {{"app", 1, 9999, app13}, {"module", 10000, 10099, mod}};
+  ASSERT_EQ(*ApplyMigrations(*db_, before), 3);
+  const MigrationSource after[] = {{"app", 1, 9999, app123}, {"module", 10000, 10099, mod}};
+  auto r = ApplyMigrations(*db_, after);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("migration 2 (add_b) is not applied"), std::string::npos)
+      << r.error().message();
+}
+
+TEST_F(MigrationsTest, SourcesMustNotOverlapAndMigrationsStayInTheirRange) {
+  const std::vector<Migration> app{kInit};
+  const std::vector<Migration> mod{kModuleA};
+  const MigrationSource overlap[] = {{"app", 1, 10000, app}, {"module", 10000, 10099, mod}};
+  auto r = ApplyMigrations(*db_, overlap);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("overlaps"), std::string::npos) << r.error().message();
+  const MigrationSource outside[] = {{"app", 1, 9999, mod}};
+  r = ApplyMigrations(*db_, outside);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("outside the range"), std::string::npos)
+      << r.error().message();
+  // A module this build does not embed (applied by a newer build) is tolerated.
+  const MigrationSource with_module[] = {{"app", 1, 9999, app}, {"module", 10000, 10099, mod}};
+  ASSERT_EQ(*ApplyMigrations(*db_, with_module), 2);
+  const MigrationSource app_only[] = {{"app", 1, 9999, app}};
+  EXPECT_EQ(*ApplyMigrations(*db_, app_only), 0);
+}
+
 }  // namespace
 }  // namespace keel::data

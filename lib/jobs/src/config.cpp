@@ -48,12 +48,12 @@ void AddInt(ConfigSchema& schema, std::string name, std::string def, std::string
 }
 }  // namespace
 
-void AddJobsConfig(ConfigSchema& schema) {
+void AddJobsConfig(ConfigSchema& schema, std::string_view default_queues) {
   AddInt(schema, "jobs.workers", "4",
          "Jobs this process runs at once (0: no workers here, e.g. an API-only instance)", 0, 1024);
   schema.Add({.name = "jobs.queues",
               .type = ConfigType::kString,
-              .default_value = "default",
+              .default_value = std::string(default_queues),
               .description = "Comma-separated queues this process's workers serve",
               .validate = ValidQueues});
   AddDuration(schema, "jobs.poll_interval", "100ms",

@@ -10,6 +10,18 @@
 //
 //   const keel::data::Migration kShopMigrations[] = {{1, "init", kInitSql}, ...};
 //   auto applied = keel::data::ApplyMigrations(db, kShopMigrations, progress);
+//
+// Several sources (the application and the modules it embeds, e.g. keel::idempotency and
+// keel::jobs) each own a reserved version range; every rule above holds per range, so an
+// application can add its own migration 2 after a module's 10000 ran, and a module can append
+// 10001 after the application's 7 ran:
+//
+//   const keel::data::MigrationSource kSources[] = {
+//       {"shop", 1, 9999, shop::Migrations()},
+//       {"idempotency", 10000, 10099, keel::idempotency::Migrations()},
+//       {"jobs", 10100, 10199, keel::jobs::Migrations()},
+//   };
+//   auto applied = keel::data::ApplyMigrations(db, kSources, progress);
 #pragma once
 
 #include <cstdint>
@@ -36,6 +48,24 @@ struct Migration {
 // stay applied). A migration must not contain BEGIN/COMMIT (it already runs in a transaction).
 [[nodiscard]] Result<int> ApplyMigrations(
     SqliteDatabase& db, std::span<const Migration> migrations,
+    const std::function<void(const Migration&)>& progress = {});
+
+// A set of migrations owning the versions [first, last]; ranges of sources applied together must
+// not overlap. `name` appears in errors.
+struct MigrationSource {
+  std::string_view name;
+  std::int64_t first;
+  std::int64_t last;
+  std::span<const Migration> migrations;
+};
+
+// Applies each source's pending migrations, source by source in the given order (so a source may
+// depend on the tables of an earlier one), each as ApplyMigrations above with the order, gap,
+// missing and rollback rules evaluated within the source's range only. Applied versions outside
+// every range are tolerated (a module a newer build added). Errors also for overlapping ranges or a
+// migration outside its source's range. The single-list overload is one source over [1, max].
+[[nodiscard]] Result<int> ApplyMigrations(
+    SqliteDatabase& db, std::span<const MigrationSource> sources,
     const std::function<void(const Migration&)>& progress = {});
 
 }  // namespace keel::data

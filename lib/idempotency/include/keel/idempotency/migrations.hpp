@@ -1,16 +1,15 @@
 // keel/idempotency/migrations.hpp — the schema of keel::idempotency's SQL store.
 //
-// Each entry carries a version in the reserved range 10000..10099. keel::data refuses an unapplied
-// version below the newest applied one (a gap), so an application that appends these entries as
-// they are can never add a migration of its own below 10000 afterwards. Until keel::data knows
-// version ranges, number them into your own sequence instead (same name and SQL; the checksum is
-// of the SQL, so an entry must keep its number once applied):
+// Each entry carries a version in the reserved range 10000..10099. Apply them as a
+// keel::data::MigrationSource of their own next to the application's (keel::data checks order and
+// gaps per source), so the application can keep adding its own migrations below 10000:
 //
-//   const keel::data::Migration kAll[] = {
-//       {1, "init", kInitSql},
-//       {2, "idempotency_keys", keel::idempotency::Migrations()[0].sql},
+//   const keel::data::MigrationSource sources[] = {
+//       {"app", 1, 9999, app_migrations},
+//       {"idempotency", keel::idempotency::kFirstMigrationVersion,
+//        keel::idempotency::kLastMigrationVersion, keel::idempotency::Migrations()},
 //   };
-//   auto applied = keel::data::ApplyMigrations(db, kAll);
+//   auto applied = keel::data::ApplyMigrations(db, sources);
 //
 // A later version of this module only appends entries; existing ones never change.
 #pragma once
@@ -23,6 +22,7 @@
 namespace keel::idempotency {
 
 inline constexpr std::int64_t kFirstMigrationVersion = 10000;
+inline constexpr std::int64_t kLastMigrationVersion = 10099;
 
 // In version order; the entries and their SQL are constants (valid for the program's lifetime).
 [[nodiscard]] std::span<const data::Migration> Migrations() noexcept;

@@ -13,6 +13,8 @@
 // jobs.max_depth (100000). docs/jobs.md explains each.
 #pragma once
 
+#include <string_view>
+
 #include "keel/core/config.hpp"
 #include "keel/jobs/sqlite_queue.hpp"
 #include "keel/jobs/worker_set.hpp"
@@ -24,8 +26,10 @@ struct JobsSettings {
   WorkerSetSettings workers;  // concurrency 0: this process runs no workers
 };
 
-// Declares the jobs.* keys (each validated on its own).
-void AddJobsConfig(ConfigSchema& schema);
+// Declares the jobs.* keys (each validated on its own). `default_queues` is jobs.queues' default
+// (an application may give it a meaning of its own, e.g. keel-shop's "*" = every queue it has a
+// handler for).
+void AddJobsConfig(ConfigSchema& schema, std::string_view default_queues = "default");
 // kInvalidArgument when keys contradict each other (backoff_cap < backoff_base, lease not longer
 // than poll_interval).
 [[nodiscard]] Result<JobsSettings> JobsSettingsFromConfig(const Config& config);
