@@ -1,6 +1,7 @@
 // keel-echo: a test server for the end-to-end suite (tests/e2e). Routes exercise bodies, limits,
-// router precedence, slow handlers and a smuggling canary; see tests/e2e/conftest.py. Overload
-// protection (overload.*, ratelimit.*) wraps its business routes as in any keel service.
+// router precedence, slow handlers, a smuggling canary and Server-Sent Events (/sse*); see
+// tests/e2e/conftest.py and tests/e2e/test_sse.py. Overload protection (overload.*,
+// ratelimit.*) wraps its business routes as in any keel service.
 #include <atomic>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -8,6 +9,7 @@
 #include <keel/core/command_line.hpp>
 #include <keel/core/with_deadline.hpp>
 #include <keel/http/problem.hpp>
+#include <keel/http/stream.hpp>
 #include <keel/observe/service.hpp>
 #include <keel/resilience/http/overload_middleware.hpp>
 #include <keel/resilience/overload_config.hpp>
@@ -54,6 +56,64 @@ Awaitable Hold(Request& req, RequestContext& ctx) {
     co_return keel::http::ErrorResponse(slept.error(), ctx.request_id());
   }
   co_return Response::Text(200, std::string(keel::PriorityName(ctx.priority())));
+}
+
+// Server-Sent Events (tests/e2e/test_sse.py): ?count= tick events (0 = until the client leaves),
+// ?interval_ms= apart, heartbeats every ?heartbeat_ms=; resumes after a Last-Event-ID. With
+// ?plain_timer=1 the producer waits on a timer of its own instead of stream.Sleep (as it would on
+// any other I/O): the stream's cancellation must reach that wait too. How the producers ended is
+// counted, so a test can see that a client's disconnect reached the producer.
+struct SseStats {
+  std::atomic<std::int64_t> active{0};
+  std::atomic<std::int64_t> completed{0};  // sent every event
+  std::atomic<std::int64_t> ended{0};      // the stream ended first (client gone, deadline, drain)
+};
+
+std::int64_t QueryInt(const Request& req, std::string_view name, std::int64_t fallback) {
+  const auto value = req.QueryParam(name);
+  return value ? std::stoll(*value) : fallback;
+}
+
+Awaitable Sse(SseStats& stats, Request& req, RequestContext&) {
+  const std::int64_t count = QueryInt(req, "count", 0);
+  const std::chrono::milliseconds interval(QueryInt(req, "interval_ms", 100));
+  const std::chrono::milliseconds heartbeat(QueryInt(req, "heartbeat_ms", 15000));
+  const auto last_id = req.Header("last-event-id");
+  const std::int64_t first = last_id ? std::stoll(std::string(*last_id)) + 1 : 1;
+  const bool plain_timer = QueryInt(req, "plain_timer", 0) != 0;
+  keel::http::StreamProducer producer =
+      [&stats, count, interval, first,
+       plain_timer](keel::http::ResponseStream& stream) -> boost::asio::awaitable<void> {
+    stats.active.fetch_add(1);
+    bool ended = false;
+    try {
+      for (std::int64_t n = first; count == 0 || n < first + count; ++n) {
+        const std::string id = std::to_string(n);
+        const std::string data = "{\"n\":" + id + "}";
+        const keel::http::ServerSentEvent event{.event = "tick", .data = data, .id = id};
+        const bool sent = co_await keel::http::SendEvent(stream, event);
+        if (!sent) {
+          ended = true;
+          break;
+        }
+        if (plain_timer) {
+          boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, interval);
+          co_await timer.async_wait(boost::asio::use_awaitable);  // throws when cancelled
+          continue;
+        }
+        const bool slept = co_await stream.Sleep(interval);
+        if (!slept) {
+          ended = true;
+          break;
+        }
+      }
+    } catch (const std::exception&) {
+      ended = true;  // a wait cancelled when the stream ended
+    }
+    stats.active.fetch_sub(1);
+    (ended ? stats.ended : stats.completed).fetch_add(1);
+  };
+  co_return keel::http::EventStreamResponse(std::move(producer), heartbeat);
 }
 
 Awaitable Text(std::string body) {
@@ -112,5 +172,17 @@ int main(int argc, char** argv) {
   r.Get("/hold/default", Hold, {.budget = hold_budget});
   r.Get("/hold/sheddable", Hold, {.budget = hold_budget, .priority = keel::Priority::kSheddable});
   r.Get("/limited", [](Request&, RequestContext&) { return Text("limited"); });
+  // A 300 ms budget that must not cut the stream (stream_timeout opts out of it) ...
+  SseStats sse;
+  r.Get("/sse", [&sse](Request& q, RequestContext& c) { return Sse(sse, q, c); },
+        {.budget = std::chrono::milliseconds(300), .stream_timeout = std::chrono::seconds(60)});
+  // ... and a route without the opt-in, whose streams end at the request's deadline.
+  r.Get("/sse/bounded", [&sse](Request& q, RequestContext& c) { return Sse(sse, q, c); },
+        {.budget = std::chrono::milliseconds(500)});
+  r.Get("/sse/stats", [&sse](Request&, RequestContext&) -> Awaitable {
+    co_return Response::Json(200, "{\"active\":" + std::to_string(sse.active.load()) +
+                                      ",\"completed\":" + std::to_string(sse.completed.load()) +
+                                      ",\"ended\":" + std::to_string(sse.ended.load()) + "}");
+  });
   return service.Run();
 }

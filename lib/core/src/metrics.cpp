@@ -13,13 +13,24 @@ namespace keel {
 
 namespace detail {
 
-std::size_t ThisThreadShard() noexcept {
-  // Round-robin assignment spreads the first kMetricShards threads (the I/O threads, usually)
-  // over distinct shards; a hash of the thread id could put two of them on one cache line.
+namespace {
+// The first kMetricShards - 1 threads that record (the I/O threads, usually) each own a shard;
+// every later thread shares the last one. A hash of the thread id could put two of the busy
+// threads on one cache line.
+constexpr std::size_t kSharedShard = kMetricShards - 1;
+std::size_t AssignShard() noexcept {
   static std::atomic<std::size_t> next_shard{0};
-  thread_local const std::size_t shard =
-      next_shard.fetch_add(1, std::memory_order_relaxed) % kMetricShards;
-  return shard;
+  const std::size_t n = next_shard.fetch_add(1, std::memory_order_relaxed);
+  return n < kSharedShard ? n : kSharedShard;
+}
+thread_local const std::size_t tls_shard = AssignShard();
+bool OwnsShard(std::size_t shard) noexcept {
+  return shard != kSharedShard;
+}
+}  // namespace
+
+std::size_t ThisThreadShard() noexcept {
+  return tls_shard;
 }
 
 }  // namespace detail
@@ -84,7 +95,8 @@ void Histogram::Record(std::chrono::nanoseconds d) noexcept {
 }
 
 void Histogram::RecordNanos(std::uint64_t ns) noexcept {
-  auto& slot = shards_[detail::ThisThreadShard()];
+  const std::size_t index = detail::ThisThreadShard();
+  auto& slot = shards_[index];
   Shard* shard = slot.load(std::memory_order_acquire);
   if (shard == nullptr) [[unlikely]] {
     auto* fresh = new (std::nothrow) Shard();
@@ -99,8 +111,17 @@ void Histogram::RecordNanos(std::uint64_t ns) noexcept {
       delete fresh;  // another thread on the same shard won; `shard` now holds its pointer
     }
   }
-  shard->buckets[BucketFor(ns)].fetch_add(1, std::memory_order_relaxed);
-  shard->sum_nanos.fetch_add(ns, std::memory_order_relaxed);
+  auto& bucket = shard->buckets[BucketFor(ns)];
+  if (detail::OwnsShard(index)) {
+    // The only writer of this shard: a plain load and store (no locked read-modify-write);
+    // readers still see whole values.
+    bucket.store(bucket.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    shard->sum_nanos.store(shard->sum_nanos.load(std::memory_order_relaxed) + ns,
+                           std::memory_order_relaxed);
+  } else {
+    bucket.fetch_add(1, std::memory_order_relaxed);
+    shard->sum_nanos.fetch_add(ns, std::memory_order_relaxed);
+  }
 }
 
 Histogram::Snapshot Histogram::Read() const noexcept {

@@ -12,13 +12,15 @@
 #include "keel/http/context.hpp"
 #include "keel/http/request.hpp"
 #include "keel/http/response.hpp"
+#include "keel/http/stream.hpp"
 #include "worker.hpp"
 
 namespace keel::http {
 
 class Connection {
  public:
-  enum class Phase { kIdle, kHeader, kBody, kHandler, kWrite };
+  // kStream: a streamed response body is being produced (between writes).
+  enum class Phase { kIdle, kHeader, kBody, kHandler, kWrite, kStream };
 
   // `cancel` is the signal bound to this connection's coroutine: emitting it cancels whatever the
   // coroutine awaits (used to stop a handler whose deadline passed).
@@ -30,20 +32,34 @@ class Connection {
 
   // Called by the worker's sweep: ends the current wait if its phase deadline passed.
   void EnforceDeadline(std::chrono::steady_clock::time_point now);
-  // Called on drain: an idle connection closes now, a busy one after its response.
+  // Called on drain: an idle connection closes now, a busy one after its response; a stream ends.
   void RequestClose();
+  // Ends the stream being produced, if any (drain).
+  void EndStream();
 
   Connection* prev = nullptr;
   Connection* next = nullptr;
 
  private:
   struct HeadInfo;
-  void SetPhase(Phase p, std::chrono::nanoseconds timeout);
+  class ActiveStream;  // connection_stream.cpp
+  void SetPhase(Phase p, std::chrono::nanoseconds timeout,
+                std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());
   boost::asio::awaitable<bool> ReadMore();
+  void MakeRoom();       // ensures in_ has free space after end_ (compacts or grows)
+  bool ReadAvailable();  // non-blocking read of what the socket holds; true when bytes arrived
+  void RetainIdleBuffer();
   boost::asio::awaitable<bool> Flush();
+  bool WriteNow();
   boost::asio::awaitable<void> LingeringClose();
   boost::asio::awaitable<bool> ServeOne(std::size_t head_size, bool& close);
-  boost::asio::awaitable<Response> RunHandler(const Route& route);
+  // Produces a streamed body after its head was flushed. Returns false when the connection must
+  // close (the client went away, a write failed, or the body was not chunked).
+  boost::asio::awaitable<bool> RunStream(const StreamBody& body, bool chunked,
+                                         std::chrono::steady_clock::time_point deadline,
+                                         std::uint64_t& bytes);
+  static boost::asio::awaitable<void> Produce(ActiveStream* stream, const StreamBody* body);
+  boost::asio::awaitable<void> WatchClient(ActiveStream* stream);
   [[nodiscard]] Result<Deadline> RequestDeadline(
       const RouteOptions* options, std::chrono::steady_clock::time_point received) const;
   boost::asio::awaitable<bool> ReadBody(RequestHead& head, std::size_t& head_size,
@@ -77,6 +93,7 @@ class Connection {
       std::chrono::steady_clock::time_point::max();
   bool deadline_cancelled_ = false;
   bool close_requested_ = false;
+  ActiveStream* stream_ = nullptr;  // while RunStream runs
 
   RequestHead head_;
   Request request_;

@@ -51,7 +51,8 @@ std::optional<std::chrono::nanoseconds> ParseGrpcTimeout(std::string_view v) {
 
 Result<std::optional<std::chrono::nanoseconds>> ClientTimeout(const Headers& headers) {
   using Out = std::optional<std::chrono::nanoseconds>;
-  for (const std::string_view name : {"x-request-timeout", "x-yataxi-client-timeoutms"}) {
+  using namespace std::string_view_literals;  // sized: no strlen per request
+  for (const std::string_view name : {"x-request-timeout"sv, "x-yataxi-client-timeoutms"sv}) {
     if (auto v = headers.Find(name)) {
       const auto ms = ParseDigits(*v);
       if (!ms) {

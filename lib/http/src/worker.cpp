@@ -1,5 +1,7 @@
 #include "worker.hpp"
 
+#include <array>
+#include <cstring>
 #include <random>
 
 #include "connection.hpp"
@@ -34,10 +36,19 @@ void RequestIdGenerator::Next(char* out) noexcept {
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   z ^= z >> 31;
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (int i = static_cast<int>(kLength) - 1; i >= 0; --i) {
-    out[i] = kHex[z & 0xf];
-    z >>= 4;
+  // Two hex digits per step from a 256-entry table: 8 steps instead of 16.
+  static constexpr auto kPairs = [] {
+    constexpr char kHex[] = "0123456789abcdef";
+    std::array<char, 512> t{};
+    for (std::size_t b = 0; b < 256; ++b) {
+      t[2 * b] = kHex[b >> 4];
+      t[2 * b + 1] = kHex[b & 0xf];
+    }
+    return t;
+  }();
+  for (int i = static_cast<int>(kLength) - 2; i >= 0; i -= 2) {
+    std::memcpy(out + i, &kPairs[2 * (z & 0xff)], 2);
+    z >>= 8;
   }
 }
 

@@ -1,6 +1,8 @@
 #include "keel/observe/http_metrics.hpp"
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -63,6 +65,27 @@ struct RouteMetrics {
   Counter* over_budget;  // null for admin requests
 };
 
+// Each thread remembers its last few lookups: a request of a route the thread served recently
+// finds its metrics with a few compares, without the shard's lock and a hash of the route. An
+// entry names its observer by a never-reused id, so an entry of a destroyed observer never
+// matches (its key pointer is then never followed).
+struct MemoEntry {
+  std::uint64_t observer_id = 0;
+  const RouteKey* key = nullptr;  // a node key of that observer's shard map (stable)
+  RouteMetrics metrics{};
+};
+constexpr std::size_t kMemoEntries = 8;
+struct Memo {
+  std::array<MemoEntry, kMemoEntries> entries{};
+  std::size_t next = 0;  // round-robin replacement
+};
+thread_local Memo tls_memo;
+
+std::uint64_t NextObserverId() noexcept {
+  static std::atomic<std::uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
 }  // namespace
 
 // One small map per metric shard: threads mostly own their shard, so the lock is uncontended,
@@ -73,6 +96,7 @@ struct HttpMetricsObserver::Cache {
     std::unordered_map<RouteKey, RouteMetrics, RouteKeyHash, RouteKeyEqual> map;
   };
   std::array<Shard, keel::detail::kMetricShards> shards;
+  const std::uint64_t id = NextObserverId();  // names this observer in the threads' memos
 };
 
 HttpMetricsObserver::HttpMetricsObserver(MetricSink& sink, AccessLog* access_log, Logger* logger)
@@ -99,9 +123,19 @@ void HttpMetricsObserver::ReportQueryBudget(const http::CompletedRequest& reques
 
 void HttpMetricsObserver::OnRequest(const http::CompletedRequest& request) noexcept {
   const RouteKeyView key{request.route, request.method, request.status, request.admin};
-  auto& shard = cache_->shards[keel::detail::ThisThreadShard()];
-  RouteMetrics metrics;
-  {
+  RouteMetrics metrics{};
+  Memo& memo = tls_memo;
+  const MemoEntry* hit = nullptr;
+  for (const MemoEntry& entry : memo.entries) {
+    if (entry.observer_id == cache_->id && RouteKeyEqual::Same(key, entry.key->View())) {
+      hit = &entry;
+      break;
+    }
+  }
+  if (hit != nullptr) [[likely]] {
+    metrics = hit->metrics;
+  } else {
+    auto& shard = cache_->shards[keel::detail::ThisThreadShard()];
     std::lock_guard lock(shard.mu);
     auto it = shard.map.find(key);
     if (it == shard.map.end()) [[unlikely]] {
@@ -129,6 +163,9 @@ void HttpMetricsObserver::OnRequest(const http::CompletedRequest& request) noexc
       it = shard.map.emplace(RouteKey(key), fresh).first;
     }
     metrics = it->second;
+    MemoEntry& slot = memo.entries[memo.next];
+    memo.next = (memo.next + 1) % kMemoEntries;
+    slot = MemoEntry{cache_->id, &it->first, metrics};
   }
   metrics.requests->Add();
   if (!request.admin) {

@@ -6,14 +6,20 @@
 //   co_return keel::http::Response::Json(200, R"({"id":1})");
 //   auto r = keel::http::Response::Text(200, "ok");
 //   r.SetHeader("Cache-Control", "no-store");
+//
+// A streamed response (Server-Sent Events, keel/http/stream.hpp) carries a StreamBody instead of a
+// body: the server sends the head, then runs the stream's producer, which writes chunks.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 namespace keel::http {
+
+struct StreamBody;  // keel/http/stream.hpp
 
 class Response {
  public:
@@ -51,12 +57,18 @@ class Response {
   // Ask the server to close the connection after this response.
   void set_close(bool close) noexcept { close_ = close; }
   [[nodiscard]] bool close() const noexcept { return close_; }
+  // A streamed body (see keel/http/stream.hpp); null for an ordinary response.
+  [[nodiscard]] const std::shared_ptr<const StreamBody>& stream() const noexcept { return stream_; }
+  void set_stream(std::shared_ptr<const StreamBody> stream) noexcept {
+    stream_ = std::move(stream);
+  }
 
  private:
   int status_ = 200;
   bool close_ = false;
   std::vector<std::pair<std::string, std::string>> headers_;
   std::string body_;
+  std::shared_ptr<const StreamBody> stream_;
 };
 
 // The reason phrase of a status code ("Not Found"); "Unknown" for unregistered codes.

@@ -41,6 +41,10 @@ struct RouteOptions {
   // Latency budget: the request's deadline is arrival + budget, tightened (never extended) by a
   // client's deadline header. nullopt = the server default (server.request_timeout).
   std::optional<std::chrono::nanoseconds> budget;
+  // How long a streamed response (keel/http/stream.hpp) of this route may run once its head is
+  // sent. The budget bounds the handler until it returns the response; a stream that outlives it
+  // needs this opt-in. nullopt = the stream ends at the request's deadline like any other work.
+  std::optional<std::chrono::nanoseconds> stream_timeout;
   // Admission class under overload (sheddable refused first, critical last).
   Priority priority = Priority::kDefault;
 };

@@ -1,0 +1,301 @@
+// Streamed responses through a real Server on a loopback socket: the wire format (chunked, one
+// chunk per write, the last chunk, the connection reused), heartbeats between events, the end of
+// the stream at the request deadline without stream_timeout, a producer that throws, drain, and
+// the producer's waits cancelled when the client goes away.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "keel/core/runtime.hpp"
+#include "keel/http/router.hpp"
+#include "keel/http/server.hpp"
+#include "keel/http/stream.hpp"
+
+namespace keel::http {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+// A blocking loopback client with a receive timeout.
+class Client {
+ public:
+  explicit Client(std::uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    timeval tv{.tv_sec = 0, .tv_usec = 100'000};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  }
+  ~Client() { Close(); }
+  void Send(std::string_view data) {
+    EXPECT_EQ(::send(fd_, data.data(), data.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(data.size()));
+  }
+  // Reads until `marker` is in what was received (then returns true) or `timeout` passes.
+  bool ReadUntil(std::string_view marker, std::chrono::milliseconds timeout = 3000ms) {
+    const auto deadline = Clock::now() + timeout;
+    while (received_.find(marker) == std::string::npos) {
+      if (Clock::now() >= deadline) {
+        return false;
+      }
+      char buf[4096];
+      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n == 0) {
+        return received_.find(marker) != std::string::npos;
+      }
+      if (n > 0) {
+        received_.append(buf, static_cast<std::size_t>(n));
+      }
+    }
+    return true;
+  }
+  void Close() {
+    if (fd_ >= 0) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+  }
+  std::string& received() { return received_; }
+
+ private:
+  int fd_ = -1;
+  std::string received_;
+};
+
+// The chunks of a chunked body (without the last, empty one); fails the test on bad framing.
+std::vector<std::string> Chunks(std::string_view body) {
+  std::vector<std::string> chunks;
+  for (;;) {
+    const auto eol = body.find("\r\n");
+    EXPECT_NE(eol, std::string_view::npos) << body;
+    if (eol == std::string_view::npos) {
+      return chunks;
+    }
+    const std::size_t size = std::stoul(std::string(body.substr(0, eol)), nullptr, 16);
+    body.remove_prefix(eol + 2);
+    if (size == 0) {
+      EXPECT_EQ(body, "\r\n");
+      return chunks;
+    }
+    EXPECT_GE(body.size(), size + 2);
+    chunks.emplace_back(body.substr(0, size));
+    EXPECT_EQ(body.substr(size, 2), "\r\n");
+    body.remove_prefix(size + 2);
+  }
+}
+
+std::string BodyOf(const std::string& response) {
+  const auto head_end = response.find("\r\n\r\n");
+  return head_end == std::string::npos ? std::string() : response.substr(head_end + 4);
+}
+
+class StreamServerTest : public ::testing::Test {
+ protected:
+  void Start(ServerSettings settings = {}) {
+    settings.listen = "127.0.0.1:0";
+    server_ = std::make_unique<Server>(runtime_, settings, router_, admin_, nullptr, nullptr);
+    ASSERT_TRUE(server_->Start().ok());
+    thread_ = std::thread([this] { runtime_.Run(); });
+  }
+  void TearDown() override {
+    runtime_.Stop();
+    if (thread_.joinable()) {
+      thread_.join();
+    }
+  }
+
+  Router router_;
+  Router admin_;
+  std::unique_ptr<Server> server_;
+  Runtime runtime_{{.threads = 1}};  // destroyed first: coroutines go before the server
+  std::thread thread_;
+};
+
+boost::asio::awaitable<void> SendTwo(ResponseStream& stream) {
+  const ServerSentEvent a{.data = "a"};
+  co_await SendEvent(stream, a);
+  const ServerSentEvent b{.data = "b"};
+  co_await SendEvent(stream, b);
+}
+
+TEST_F(StreamServerTest, ChunkedOneChunkPerEventThenTheConnectionIsReused) {
+  router_.Get("/s", [](Request&, RequestContext&) -> boost::asio::awaitable<Response> {
+    co_return EventStreamResponse(SendTwo);
+  });
+  router_.Get("/plain", [](Request&, RequestContext&) -> boost::asio::awaitable<Response> {
+    co_return Response::Text(200, "plain");
+  });
+  Start();
+  Client c(server_->port());
+  c.Send("GET /s HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_TRUE(c.ReadUntil("\r\n0\r\n\r\n")) << c.received();
+  const std::string& r = c.received();
+  EXPECT_EQ(r.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << r;
+  EXPECT_NE(r.find("\r\nTransfer-Encoding: chunked\r\n"), std::string::npos) << r;
+  EXPECT_NE(r.find("\r\nContent-Type: text/event-stream\r\n"), std::string::npos) << r;
+  EXPECT_EQ(r.find("Content-Length"), std::string::npos) << r;
+  EXPECT_EQ(BodyOf(r), "9\r\ndata: a\n\n\r\n9\r\ndata: b\n\n\r\n0\r\n\r\n");
+  c.received().clear();
+  c.Send("GET /plain HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_TRUE(c.ReadUntil("plain")) << c.received();
+}
+
+TEST_F(StreamServerTest, HeartbeatsGoBetweenEventsNeverInsideOne) {
+  router_.Get("/s", [](Request&, RequestContext&) -> boost::asio::awaitable<Response> {
+    StreamProducer producer = [](ResponseStream& stream) -> boost::asio::awaitable<void> {
+      for (int n = 1; n <= 30; ++n) {
+        const std::string data = std::string(2000, 'x') + std::to_string(n);
+        const ServerSentEvent event{.data = data};
+        const bool sent = co_await SendEvent(stream, event);
+        const bool slept = co_await stream.Sleep(3ms);
+        if (!sent || !slept) {
+          co_return;
+        }
+      }
+    };
+    co_return EventStreamResponse(std::move(producer), 1ms);
+  });
+  Start();
+  Client c(server_->port());
+  c.Send("GET /s HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_TRUE(c.ReadUntil("\r\n0\r\n\r\n", 10000ms));
+  int events = 0;
+  int heartbeats = 0;
+  for (const auto& chunk : Chunks(BodyOf(c.received()))) {
+    if (chunk == ":\n\n") {
+      ++heartbeats;
+      continue;
+    }
+    ++events;
+    EXPECT_EQ(chunk, "data: " + std::string(2000, 'x') + std::to_string(events) + "\n\n");
+  }
+  EXPECT_EQ(events, 30);
+  EXPECT_GT(heartbeats, 0);
+}
+
+TEST_F(StreamServerTest, WithoutStreamTimeoutTheStreamEndsAtTheRequestDeadline) {
+  auto ticks = [](Request&, RequestContext&) -> boost::asio::awaitable<Response> {
+    StreamProducer producer = [](ResponseStream& stream) -> boost::asio::awaitable<void> {
+      const ServerSentEvent event{.data = "tick"};
+      for (;;) {
+        const bool sent = co_await SendEvent(stream, event);
+        if (!sent) {
+          co_return;
+        }
+        const bool slept = co_await stream.Sleep(20ms);
+        if (!slept) {
+          co_return;
+        }
+      }
+    };
+    co_return EventStreamResponse(std::move(producer));
+  };
+  router_.Get("/bounded", ticks, {.budget = 200ms});
+  router_.Get("/long", ticks, {.budget = 100ms, .stream_timeout = 600ms});
+  Start();
+  for (const auto& [path, low, high] :
+       {std::tuple{"/bounded", 150ms, 1500ms}, std::tuple{"/long", 550ms, 2500ms}}) {
+    Client c(server_->port());
+    const auto started = Clock::now();
+    c.Send(std::string("GET ") + path + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    ASSERT_TRUE(c.ReadUntil("\r\n0\r\n\r\n", 5000ms)) << path;
+    const auto elapsed = Clock::now() - started;
+    EXPECT_GE(elapsed, low) << path;
+    EXPECT_LT(elapsed, high) << path;
+  }
+}
+
+TEST_F(StreamServerTest, ClientGoneCancelsWhateverTheProducerAwaits) {
+  std::atomic<bool> cancelled{false};
+  router_.Get("/s", [&cancelled](Request&, RequestContext&) -> boost::asio::awaitable<Response> {
+    StreamProducer producer = [&cancelled](ResponseStream& stream) -> boost::asio::awaitable<void> {
+      const ServerSentEvent event{.data = "first"};
+      co_await SendEvent(stream, event);
+      boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, 30s);
+      try {
+        co_await timer.async_wait(boost::asio::use_awaitable);
+      } catch (const boost::system::system_error&) {
+        cancelled = stream.ended();
+      }
+    };
+    co_return EventStreamResponse(std::move(producer));
+  });
+  Start();
+  Client c(server_->port());
+  c.Send("GET /s HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_TRUE(c.ReadUntil("data: first"));
+  c.Close();
+  const auto deadline = Clock::now() + 3s;
+  while (!cancelled && Clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_TRUE(cancelled);
+}
+
+TEST_F(StreamServerTest, AThrowingProducerEndsTheBodyCleanly) {
+  router_.Get("/s", [](Request&, RequestContext&) -> boost::asio::awaitable<Response> {
+    StreamProducer producer = [](ResponseStream& stream) -> boost::asio::awaitable<void> {
+      const ServerSentEvent event{.data = "before"};
+      co_await SendEvent(stream, event);
+      throw std::runtime_error("producer bug");
+    };
+    co_return EventStreamResponse(std::move(producer));
+  });
+  Start();
+  Client c(server_->port());
+  c.Send("GET /s HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_TRUE(c.ReadUntil("\r\n0\r\n\r\n"));
+  EXPECT_EQ(Chunks(BodyOf(c.received())), std::vector<std::string>{"data: before\n\n"});
+}
+
+TEST_F(StreamServerTest, DrainEndsOpenStreams) {
+  router_.Get(
+      "/s",
+      [](Request&, RequestContext&) -> boost::asio::awaitable<Response> {
+        StreamProducer producer = [](ResponseStream& stream) -> boost::asio::awaitable<void> {
+          const ServerSentEvent event{.data = "tick"};
+          for (;;) {
+            const bool sent = co_await SendEvent(stream, event);
+            if (!sent) {
+              co_return;
+            }
+            const bool slept = co_await stream.Sleep(50ms);
+            if (!slept) {
+              co_return;
+            }
+          }
+        };
+        co_return EventStreamResponse(std::move(producer));
+      },
+      {.stream_timeout = 60s});
+  Start();
+  Client c(server_->port());
+  c.Send("GET /s HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_TRUE(c.ReadUntil("data: tick"));
+  std::atomic<bool> drained{false};
+  server_->Drain([&drained] { drained = true; });
+  ASSERT_TRUE(c.ReadUntil("\r\n0\r\n\r\n"));
+  const auto deadline = Clock::now() + 3s;
+  while (!drained && Clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_TRUE(drained);
+}
+
+}  // namespace
+}  // namespace keel::http
