@@ -97,6 +97,8 @@ void Aggregator::FinalizeSecond(int64_t s, SecondDelta& d) {
   }
   auto& acc = open_phases_[phase];
   acc.latency.Merge(d.latency);
+  acc.ok_latency.Merge(d.ok_latency);
+  acc.refused_latency.Merge(d.refused_latency);
   acc.requests += d.resolved;
   acc.responses += d.latency.count();
   acc.failed += d.failed;
@@ -114,6 +116,8 @@ void Aggregator::CompletePhase(int index, bool complete) {
   ps.responses = it->second.responses;
   ps.failed = it->second.failed;
   ps.latency = Summarize(it->second.latency);
+  ps.latency_ok = Summarize(it->second.ok_latency);
+  ps.latency_refused = Summarize(it->second.refused_latency);
   open_phases_.erase(it);
   if (slo_ && profile_.settings.kind == ProfileKind::kRamp) {
     ps.slo_pass = ps.latency.p99 <= slo_->p99.count() && ps.error_rate() <= slo_->error_rate;

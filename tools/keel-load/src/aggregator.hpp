@@ -58,7 +58,9 @@ struct PhaseStats {
   uint64_t responses = 0;  // of those, with a response
   uint64_t failed = 0;
   LatencySummary latency;
-  std::optional<bool> slo_pass;  // ramp only
+  LatencySummary latency_ok;       // 1xx-3xx responses only
+  LatencySummary latency_refused;  // 429 and 503 responses only
+  std::optional<bool> slo_pass;    // ramp only
   [[nodiscard]] double error_rate() const {
     return requests == 0 ? 0.0 : static_cast<double>(failed) / static_cast<double>(requests);
   }
@@ -91,6 +93,8 @@ class Aggregator {
  private:
   struct PhaseAccumulator {
     Histogram latency;
+    Histogram ok_latency;
+    Histogram refused_latency;
     uint64_t requests = 0;
     uint64_t responses = 0;
     uint64_t failed = 0;

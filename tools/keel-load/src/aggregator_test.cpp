@@ -95,6 +95,41 @@ TEST(AggregatorTest, RampStepFailingItsSloRaisesTheFlag) {
   EXPECT_EQ(verdict.broken_at, "step 2");
 }
 
+TEST(AggregatorTest, SuccessesAndRefusalsHaveLatenciesOfTheirOwn) {
+  ProfileSettings s;
+  s.kind = ProfileKind::kSpike;
+  s.rate = 10;
+  s.duration = seconds(3);
+  s.spike_factor = 2;
+  const Profile p = BuildProfile(s);  // before [0, 1), spike [1, 2), after [2, 3)
+  Aggregator agg(p, 1, std::nullopt);
+  Recorder rec(1);
+  const auto respond = [&rec](milliseconds at, milliseconds took, int status) {
+    rec.OnScheduled(0, at, false);
+    rec.OnResponse(0, at, at + took, status);
+  };
+  respond(milliseconds(1100), milliseconds(200), 200);  // a slow success
+  respond(milliseconds(1200), milliseconds(300), 304);  // a success too
+  respond(milliseconds(1300), milliseconds(1), 503);    // fast refusals
+  respond(milliseconds(1400), milliseconds(2), 429);
+  respond(milliseconds(1500), milliseconds(50), 404);  // neither
+  rec.Flush(agg, 0, milliseconds(3000));
+  agg.Finish(false);
+  const PhaseStats* spike = nullptr;
+  for (const auto& ps : agg.phases()) {
+    spike = ps.phase.label == "spike" ? &ps : spike;
+  }
+  ASSERT_NE(spike, nullptr);
+  EXPECT_EQ(spike->latency.count, 5u);
+  EXPECT_EQ(spike->latency_ok.count, 2u);
+  EXPECT_NEAR(static_cast<double>(spike->latency_ok.min), 200e6, 200e6 * 0.001);
+  EXPECT_EQ(spike->latency_refused.count, 2u);
+  EXPECT_NEAR(static_cast<double>(spike->latency_refused.max), 2e6, 2e6 * 0.001);
+  const TypeStats& totals = rec.types()[0];
+  EXPECT_EQ(totals.ok_latency.count(), 2u);
+  EXPECT_EQ(totals.refused_latency.count(), 2u);
+}
+
 SecondStats Row(int64_t second, int64_t p99_ms) {
   SecondStats s;
   s.second = second;

@@ -60,7 +60,15 @@ void Recorder::OnResponse(int type, Nanos scheduled, Nanos now, int status) {
   auto& event = At(now).counters;
   ++event.responses;
   event.status.Add(status);
-  At(scheduled).latency.Record(latency);
+  auto& by_schedule = At(scheduled);
+  by_schedule.latency.Record(latency);
+  if (IsOk(status)) {
+    t.ok_latency.Record(latency);
+    by_schedule.ok_latency.Record(latency);
+  } else if (IsRefusal(status)) {
+    t.refused_latency.Record(latency);
+    by_schedule.refused_latency.Record(latency);
+  }
   Resolve(scheduled, status >= 500);
 }
 

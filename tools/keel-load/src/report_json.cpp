@@ -90,6 +90,8 @@ json::array PhasesJson(const Report& r) {
                    {"complete", p.complete},           {"requests", p.requests},
                    {"responses", p.responses},         {"failed", p.failed},
                    {"error_rate", p.error_rate()},     {"latency_ms", LatencyJson(p.latency)}};
+    o["latency_ok_ms"] = LatencyJson(p.latency_ok);
+    o["latency_refused_ms"] = LatencyJson(p.latency_refused);
     if (p.slo_pass) {
       o["slo_pass"] = *p.slo_pass;
     }
@@ -143,6 +145,8 @@ json::object SummaryJson(const Report& r) {
     json::object t{{"name", rt.name}, {"method", rt.method}, {"weight", rt.weight}};
     t["totals"] = CountersJson(run.types[i].counters);
     t["latency_ms"] = LatencyJson(Summarize(run.types[i].latency));
+    t["latency_ok_ms"] = LatencyJson(Summarize(run.types[i].ok_latency));
+    t["latency_refused_ms"] = LatencyJson(Summarize(run.types[i].refused_latency));
     types.push_back(std::move(t));
   }
   json::object o{{"tool", "keel-load"},
@@ -154,6 +158,8 @@ json::object SummaryJson(const Report& r) {
                  {"settings", SettingsJson(r)},
                  {"totals", CountersJson(r.overall.counters)},
                  {"latency_ms", LatencyJson(Summarize(r.overall.latency))},
+                 {"latency_ok_ms", LatencyJson(Summarize(r.overall.ok_latency))},
+                 {"latency_refused_ms", LatencyJson(Summarize(r.overall.refused_latency))},
                  {"send_delay_ms", LatencyJson(Summarize(run.send_delay))},
                  {"connections", json::object{{"opened", run.connections.opened},
                                               {"extra", run.connections.extra},

@@ -75,6 +75,10 @@ std::string TextSummary(const Report& r) {
   if (r.run.types.size() > 1) {
     LatencyLine(out, "all", Summarize(r.overall.latency));
   }
+  if (r.overall.refused_latency.count() > 0) {  // an overloaded server: successes and refusals
+    LatencyLine(out, "(all) 1xx-3xx", Summarize(r.overall.ok_latency));
+    LatencyLine(out, "(all) 429/503", Summarize(r.overall.refused_latency));
+  }
   Appendf(out, "requests: scheduled %llu, sent %llu, responses %llu, late %llu, cancelled %llu\n",
           static_cast<unsigned long long>(c.scheduled), static_cast<unsigned long long>(c.sent),
           static_cast<unsigned long long>(c.responses), static_cast<unsigned long long>(c.late),

@@ -76,6 +76,8 @@ uint64_t Counters::Errors() const noexcept {
 void SecondDelta::Merge(const SecondDelta& o) {
   counters.Merge(o.counters);
   latency.Merge(o.latency);
+  ok_latency.Merge(o.ok_latency);
+  refused_latency.Merge(o.refused_latency);
   resolved += o.resolved;
   failed += o.failed;
 }
@@ -83,12 +85,16 @@ void SecondDelta::Merge(const SecondDelta& o) {
 void SecondDelta::Reset() {
   counters = Counters();
   latency.Reset();
+  ok_latency.Reset();
+  refused_latency.Reset();
   resolved = failed = 0;
 }
 
 void TypeStats::Merge(const TypeStats& o) {
   counters.Merge(o.counters);
   latency.Merge(o.latency);
+  ok_latency.Merge(o.ok_latency);
+  refused_latency.Merge(o.refused_latency);
 }
 
 }  // namespace keel::load

@@ -23,6 +23,16 @@ inline constexpr std::size_t kErrorKinds = 4;
 
 [[nodiscard]] const char* ErrorKindName(ErrorKind kind) noexcept;
 
+// A refusal: what an overloaded or rate-limiting server answers instead of doing the work (503,
+// 429). Its latency is kept apart from that of successes (1xx-3xx), because a fast refusal and a
+// slow success have different goals (docs/overload.md) and mixed in one histogram hide each other.
+[[nodiscard]] constexpr bool IsRefusal(int status) noexcept {
+  return status == 429 || status == 503;
+}
+[[nodiscard]] constexpr bool IsOk(int status) noexcept {
+  return status >= 100 && status < 400;
+}
+
 // Status code -> count; a handful of codes per run, so a small vector beats a map.
 class StatusCounts {
  public:
@@ -59,9 +69,11 @@ struct Counters {
 // What one second of the run accumulates before it is final.
 struct SecondDelta {
   Counters counters;
-  Histogram latency;      // requests scheduled in this second that got a response
-  uint64_t resolved = 0;  // requests scheduled in this second with an outcome
-  uint64_t failed = 0;    // ... whose outcome was an error, a timeout or a 5xx
+  Histogram latency;          // requests scheduled in this second that got a response
+  Histogram ok_latency;       // ... a 1xx-3xx response
+  Histogram refused_latency;  // ... a 429 or 503
+  uint64_t resolved = 0;      // requests scheduled in this second with an outcome
+  uint64_t failed = 0;        // ... whose outcome was an error, a timeout or a 5xx
 
   void Merge(const SecondDelta& o);
   void Reset();
@@ -71,6 +83,8 @@ struct SecondDelta {
 struct TypeStats {
   Counters counters;
   Histogram latency;
+  Histogram ok_latency;       // 1xx-3xx responses
+  Histogram refused_latency;  // 429 and 503 responses
 
   void Merge(const TypeStats& o);
 };
