@@ -7,7 +7,8 @@ BREAKER = {
     "deps.recs.retry.max_attempts": 1,
     "deps.recs.breaker.window_size": 4,
     "deps.recs.breaker.minimum_calls": 4,
-    "deps.recs.breaker.wait_in_open": "500ms",
+    # Long enough that the open-state checks below finish inside it on a loaded machine.
+    "deps.recs.breaker.wait_in_open": "2s",
     "deps.recs.breaker.permitted_calls_in_half_open": 2,
 }
 
@@ -31,7 +32,7 @@ def test_breaker_opens_fails_fast_and_recovers(fake, demo_factory):
     assert demo.metric("keel_breaker_calls_total", dependency="recs", outcome="not_permitted") == 10
 
     fake.control(route="recommendations")  # healthy again
-    time.sleep(0.6)
+    time.sleep(2.1)
     for _ in range(2):  # the two half-open trial calls
         r = demo.get("/recs/1")
         assert r.status_code == 200 and "x-degraded" not in r.headers
@@ -50,7 +51,7 @@ def test_half_open_failure_reopens(fake, demo_factory):
     for _ in range(4):
         demo.get("/recs/2")
     assert demo.get("/breaker/recs").json()["state"] == "open"
-    time.sleep(0.6)
+    time.sleep(2.1)
     demo.get("/recs/2")
     demo.get("/recs/2")
     assert demo.get("/breaker/recs").json()["state"] == "open"
