@@ -2,13 +2,17 @@
 // src/<domain>/{routes,service,store}.cpp).
 //
 //   keel-shop serve   --config apps/shop/shop.toml   migrate, then serve the API
+//   keel-shop worker  --config apps/shop/shop.toml   migrate, then run job workers only (no HTTP)
 //   keel-shop migrate --config apps/shop/shop.toml   apply pending migrations and exit
 //   keel-shop seed    --config apps/shop/shop.toml [--users N --products N --orders N --seed S]
 //                     [--force]                      fill an empty database (docs/api.md)
 #include <keel/core/command_line.hpp>
 #include <keel/data/sqlite_database.hpp>
 #include <keel/observe/service.hpp>
+#include <keel/resilience/http/overload_middleware.hpp>
+#include <keel/resilience/overload_config.hpp>
 
+#include "src/app/background.hpp"
 #include "src/app/commands.hpp"
 #include "src/app/config.hpp"
 #include "src/app/shop.hpp"
@@ -22,6 +26,32 @@ int Serve(const keel::Config& config) {
   const shop::ShopSettings settings = shop::ShopSettingsFromConfig(config);
   keel::observe::Service service("keel-shop", config);
   auto& log = service.logger();
+  auto background_settings = shop::BackgroundSettingsFromConfig(config);
+  if (!background_settings) {
+    log.Log(LogLevel::kError, "invalid configuration",
+            {{"error", background_settings.error().message()}});
+    return 2;
+  }
+  // Overload protection (overload.*, ratelimit.*; docs/overload.md) wraps every business route, so
+  // it is installed before the first one is registered. Health and admin routes never compete.
+  // overload.enabled = false turns admission off in the same binary (bench/overload.sh baseline).
+  auto overload = keel::resilience::MakeOverloadMiddleware(config, service.metrics());
+  if (!overload) {
+    log.Log(LogLevel::kError, "invalid configuration", {{"error", overload.error().message()}});
+    return 2;
+  }
+  for (auto& middleware : overload->InOrder()) {
+    service.UseForBusinessRoutes(middleware);
+  }
+  // Third-party providers (deps.*; src/app/providers.hpp): after the service (destroyed before
+  // its io_contexts), before everything that calls them (destroyed after those).
+  auto providers = shop::Providers::Create(config, shop::Contexts(service.runtime()),
+                                           service.metrics(), shop::LogBreakerTransitions(log));
+  if (!providers) {
+    log.Log(LogLevel::kError, "invalid configuration", {{"error", providers.error().message()}});
+    return 2;
+  }
+  shop::LogProviders(log, **providers);
   keel::data::SqliteDatabase db(settings.db, &service.metrics());
   if (auto opened = shop::OpenDatabase(db, settings.db); !opened) {
     log.Log(LogLevel::kError, "cannot open the database",
@@ -40,10 +70,91 @@ int Serve(const keel::Config& config) {
     log.Log(LogLevel::kWarn, "shop.cursor_secret is the development default; set it in production",
             {});
   }
-  shop::Shop shop(db, settings);
+  shop::Background background(db, *background_settings, &service.metrics());
+  shop::Shop shop(db, settings, background, &service.metrics());
+  shop.UseProviders(**providers);
   shop.AddRoutes(service.routes());
-  service.OnShutdown([&db] { db.Close(); });  // after the drain: no request is using it
-  return service.Run();
+  shop.RegisterJobHandlers();
+  background.AddAdminRoutes(service.admin_routes());
+  background.Start(background_settings->serve_workers);
+  // After the drain: no request is using the database; running jobs finish (or are abandoned
+  // to lease expiry after the stop timeout) before it closes.
+  service.OnShutdown([&db, &background] {
+    background.Stop();
+    db.Close();
+  });
+  const int status = service.Run();
+  // Also when Run() failed before serving: database calls the background started must finish
+  // (Close) before its runtime is destroyed. Both are idempotent.
+  background.Stop();
+  db.Close();
+  return status;
+}
+
+LogLevel LevelFromConfig(const keel::Config& config) {
+  const std::string level = config.GetString("log.level");  // validated: one of four
+  return level == "debug"   ? LogLevel::kDebug
+         : level == "warn"  ? LogLevel::kWarn
+         : level == "error" ? LogLevel::kError
+                            : LogLevel::kInfo;
+}
+
+// `keel-shop worker`: the job workers, the outbox relay and the idempotency purge, without HTTP.
+int Work(const keel::Config& config) {
+  const shop::ShopSettings settings = shop::ShopSettingsFromConfig(config);
+  keel::observe::MetricRegistry metrics;
+  keel::observe::Logger log({.level = LevelFromConfig(config)}, &metrics);
+  auto background_settings = shop::BackgroundSettingsFromConfig(config);
+  if (!background_settings) {
+    log.Log(LogLevel::kError, "invalid configuration",
+            {{"error", background_settings.error().message()}});
+    return 2;
+  }
+  if (background_settings->jobs.workers.concurrency == 0) {
+    log.Log(LogLevel::kError, "invalid configuration",
+            {{"error", "jobs.workers is 0: a worker process needs at least one worker"}});
+    return 2;
+  }
+  // The payment.charge job calls the payment provider (on the Providers' own I/O thread).
+  auto providers = shop::Providers::Create(config, {}, metrics, shop::LogBreakerTransitions(log));
+  if (!providers) {
+    log.Log(LogLevel::kError, "invalid configuration", {{"error", providers.error().message()}});
+    return 2;
+  }
+  shop::LogProviders(log, **providers);
+  keel::data::SqliteDatabase db(settings.db, &metrics);
+  if (auto opened = shop::OpenDatabase(db, settings.db); !opened) {
+    log.Log(LogLevel::kError, "cannot open the database",
+            {{"path", settings.db.path}, {"error", opened.error().message()}});
+    return 1;
+  }
+  auto applied = shop::Migrate(db, [&](std::string_view step) {
+    log.Log(LogLevel::kInfo, "migrating", {{"step", step}});
+  });
+  if (!applied) {
+    log.Log(LogLevel::kError, "migration failed", {{"error", applied.error().message()}});
+    return 1;
+  }
+  shop::Background background(db, *background_settings, &metrics);
+  shop::Shop shop(db, settings, background);
+  shop.UseProviders(**providers);
+  shop.RegisterJobHandlers();
+  background.Start(true);
+  std::string queues;
+  for (const std::string& q : background.served_queues()) {
+    queues += (queues.empty() ? "" : ",") + q;
+  }
+  log.Log(LogLevel::kInfo, "working",
+          {{"queues", queues},
+           {"workers", static_cast<std::int64_t>(background_settings->jobs.workers.concurrency)}});
+  keel::Runtime signals({.threads = 1});
+  signals.OnSignal([&](int) { signals.Stop(); });
+  signals.Run();
+  log.Log(LogLevel::kInfo, "draining", {});
+  const bool drained = background.Stop();
+  db.Close();
+  log.Log(LogLevel::kInfo, "stopped", {{"drained", drained}});
+  return 0;
 }
 
 }  // namespace
@@ -53,9 +164,11 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   keel::StandardOptions options;
   CLI::App* serve = app.add_subcommand("serve", "Apply pending migrations, then serve the API");
+  CLI::App* worker =
+      app.add_subcommand("worker", "Apply pending migrations, then run job workers (no HTTP)");
   CLI::App* migrate = app.add_subcommand("migrate", "Apply pending migrations and exit");
   CLI::App* seed = app.add_subcommand("seed", "Fill an empty database with a generated data set");
-  for (CLI::App* command : {serve, migrate, seed}) {
+  for (CLI::App* command : {serve, worker, migrate, seed}) {
     keel::AddStandardOptions(*command, options);
   }
   shop::seed::SeedOptions seed_options;
@@ -73,8 +186,13 @@ int main(int argc, char** argv) {
   keel::ConfigSchema schema;
   keel::observe::Service::AddConfig(schema);
   shop::AddShopConfig(schema);
+  shop::AddProviderConfig(schema);              // deps.recommendations.*, deps.payment.*
+  keel::resilience::AddOverloadConfig(schema);  // overload.*, ratelimit.*: serve only
   const keel::Config config = keel::LoadConfigOrExit(schema, options);
 
+  if (worker->parsed()) {
+    return Work(config);
+  }
   if (migrate->parsed()) {
     return shop::RunMigrate(shop::ShopSettingsFromConfig(config));
   }

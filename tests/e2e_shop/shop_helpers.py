@@ -43,7 +43,7 @@ REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 PRODUCT_FIELDS = ("id", "name", "category", "price_cents", "stock", "rating", "updated_at",
                   "version")
 USER_FIELDS = ("id", "email", "name", "created_at")
-ORDER_FIELDS = ("id", "status", "total_cents", "created_at", "items")
+ORDER_FIELDS = ("id", "user_id", "status", "payment_status", "total_cents", "created_at", "items")
 ORDER_ITEM_FIELDS = ("product_id", "name", "quantity", "unit_price_cents")
 SUMMARY_FIELDS = ("user_id", "order_count", "total_spent_cents", "updated_at")
 ORDER_STATUSES = ("pending", "paid", "shipped", "cancelled")

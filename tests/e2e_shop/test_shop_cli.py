@@ -6,11 +6,23 @@ from __future__ import annotations
 import re
 import sqlite3
 import tomllib
+from pathlib import Path
 
 import pytest
 
 from shop_helpers import (SCHEMA_TABLES, db_connect, db_rows, describe, free_port, run_cli, seed,
                           start_shop)
+
+# The shop's own migrations (apps/shop/migrations/NNNN_name.sql, versions below 10000); modules
+# (jobs, idempotency) add theirs from 10000 up.
+SHOP_MIGRATIONS = sorted(
+    int(p.name.split("_", 1)[0])
+    for p in (Path(__file__).resolve().parents[2] / "apps" / "shop" / "migrations").glob("*.sql"))
+
+
+def shop_versions(versions: list[int]) -> list[int]:
+    return sorted(v for v in versions if v < 10000)
+
 
 SMALL = {"users": 20, "products": 50, "orders": 40}
 
@@ -82,7 +94,8 @@ def test_migrate_empty_file_creates_schema(tmp_path):
     for t in SCHEMA_TABLES + ("schema_migrations",):
         assert t in tables, f"after migrate, sqlite_master lacks table {t!r} (has {sorted(tables)})"
     versions = [r["version"] for r in db_rows(db, "SELECT version FROM schema_migrations")]
-    assert versions == [1], f"schema_migrations versions {versions}, expected [1]"
+    assert shop_versions(versions) == SHOP_MIGRATIONS, \
+        f"schema_migrations versions {versions}, expected the shop's {SHOP_MIGRATIONS} first"
     for t in SCHEMA_TABLES:
         n = db_rows(db, f"SELECT COUNT(*) AS n FROM {t}")[0]["n"]
         assert n == 0, f"migrate put {n} rows into {t}"
@@ -133,7 +146,8 @@ def test_serve_applies_migrations_at_startup(tmp_path):
         srv.stop()
     tables = {r["name"] for r in db_rows(db, "SELECT name FROM sqlite_master WHERE type='table'")}
     assert set(SCHEMA_TABLES) <= tables, sorted(tables)
-    assert [r["version"] for r in db_rows(db, "SELECT version FROM schema_migrations")] == [1]
+    versions = [r["version"] for r in db_rows(db, "SELECT version FROM schema_migrations")]
+    assert shop_versions(versions) == SHOP_MIGRATIONS, versions
 
 
 # --- seed ----------------------------------------------------------------------------------------------

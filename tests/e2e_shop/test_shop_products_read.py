@@ -94,13 +94,28 @@ def test_non_int_or_out_of_range_product_id(ro_server, raw_id):
 
 
 def test_server_timing_counts_queries(ro_server):
-    r = ro_server.get("/v1/products/1")
+    # POST /v1/products/batch is not cached: its one query is in the request's db stage.
+    r = ro_server.post("/v1/products/batch", content=b'{"ids":[1,2]}',
+                       headers={"Content-Type": "application/json"})
     st = server_timing(r)
     assert "db" in st, f"no db entry in Server-Timing {r.headers.get('server-timing')!r}"
     assert re.fullmatch(r"\d+\.\d+", r.headers["server-timing"].split("total;dur=")[-1]), \
         r.headers["server-timing"]
     assert db_queries(r) >= 1
     assert st["db"]["dur"] >= 0 and st["total"]["dur"] >= 0
+
+
+def test_server_timing_has_cache_stage(ro_server):
+    """GET /v1/products/{id} reads through the product cache: its time (lookup, and the wait for
+    the load on a miss) is the request's `cache` stage; the load's query is not the request's."""
+    r = ro_server.get("/v1/products/2")
+    st = server_timing(r)
+    assert "cache" in st, f"no cache entry in Server-Timing {r.headers.get('server-timing')!r}"
+    assert st["cache"].get("desc") == "1 lookup", r.headers["server-timing"]
+    assert st["cache"]["dur"] >= 0
+    again = ro_server.get("/v1/products/2")
+    assert again.headers.get("x-cache") == "hit", dict(again.headers)
+    assert db_queries(again) == 0, again.headers["server-timing"]
 
 
 # --- POST /v1/products/batch ---------------------------------------------------------------------

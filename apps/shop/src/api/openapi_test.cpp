@@ -32,8 +32,9 @@ std::string OpenApiPath(std::string_view route_template) {
 
 std::set<RouteKey> RegisteredV1Routes() {
   keel::data::SqliteDatabase db({.path = "/nonexistent/never-opened.db"}, nullptr);
-  Shop shop(db,
-            ShopSettings{.cursor_secret = "0123456789abcdef-test-secret", .debug_routes = true});
+  Background background(db, BackgroundSettings{}, nullptr);
+  Shop shop(db, ShopSettings{.cursor_secret = "0123456789abcdef-test-secret", .debug_routes = true},
+            background);
   keel::http::Router router;
   shop.AddRoutes(router);
   std::set<RouteKey> routes;
@@ -89,7 +90,9 @@ TEST(OpenApi, PathTemplateConversion) {
 TEST(OpenApi, DocumentsExactlyTheRegisteredV1Routes) {
   const auto registered = RegisteredV1Routes();
   const auto documented = DocumentedV1Routes(Document());
-  EXPECT_EQ(registered.size(), 7u);
+  // The two loops below compare the sets both ways; this floor only guards against an empty
+  // router (several features add routes; no exact count to keep in step).
+  EXPECT_GE(registered.size(), 7u);
   for (const auto& [method, path] : registered) {
     EXPECT_TRUE(documented.contains({method, path})) << "undocumented: " << method << " " << path;
   }
@@ -113,7 +116,10 @@ TEST(OpenApi, IsAnOpenApi31DocumentWithProblemResponses) {
       }
       const auto* responses = operation.as_object().if_contains("responses");
       ASSERT_NE(responses, nullptr) << method << " " << path;
-      EXPECT_TRUE(responses->as_object().contains("200")) << method << " " << path;
+      // A success: 200, or 201 / 202 for creating or accepting work.
+      const auto& codes = responses->as_object();
+      EXPECT_TRUE(codes.contains("200") || codes.contains("201") || codes.contains("202"))
+          << method << " " << path;
     }
   }
 }

@@ -1,11 +1,16 @@
 #include "src/app/config.hpp"
 
+#include "src/app/background_config.hpp"
+
 #include <variant>
 
 namespace shop {
 
 void AddShopConfig(keel::ConfigSchema& schema) {
   keel::data::AddSqliteConfig(schema, "db", "var/shop.db");
+  AddBackgroundConfig(schema);  // jobs.*, idempotency.*, shop.serve_workers, shop.test_job_delay
+  AddCacheConfig(schema);       // cache.*
+  reports::AddReportsConfig(schema);
   schema.Add({.name = "shop.cursor_secret",
               .type = keel::ConfigType::kString,
               .default_value = std::string(kDevCursorSecret),
@@ -38,7 +43,8 @@ void AddShopConfig(keel::ConfigSchema& schema) {
               .default_value = "false",
               .description =
                   "Enables GET /debug/slow-query?ms=N (holds a database reader for "
-                  "~N ms; for tests that exhaust the pool). Never enable in production."});
+                  "~N ms; for tests that exhaust the pool) and the test-only report type "
+                  "always_fail (its job fails every attempt). Never enable in production."});
 }
 
 ShopSettings ShopSettingsFromConfig(const keel::Config& config) {
@@ -46,7 +52,9 @@ ShopSettings ShopSettingsFromConfig(const keel::Config& config) {
       .db = keel::data::SqliteSettingsFromConfig(config, "db"),
       .cursor_secret = config.GetString("shop.cursor_secret"),
       .product_max_age = config.GetDurationAs<std::int64_t, std::ratio<1>>("shop.product_max_age"),
-      .debug_routes = config.GetBool("shop.debug_routes")};
+      .debug_routes = config.GetBool("shop.debug_routes"),
+      .cache = CacheSettingsFromConfig(config),
+      .reports = reports::ReportSettingsFromConfig(config)};
 }
 
 }  // namespace shop

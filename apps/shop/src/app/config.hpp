@@ -4,6 +4,9 @@
 //   shop.cursor_secret    HMAC key of pagination cursors (secret; production must set it)
 //   shop.product_max_age  Cache-Control max-age of product GETs (default 60s)
 //   shop.debug_routes     enables GET /debug/slow-query (default false)
+//   cache.*               the read caches: src/app/cache_config.hpp
+//   jobs.*, idempotency.*, shop.serve_workers, shop.test_job_delay: src/app/background_config.hpp
+//   reports.*: src/reports/config.hpp
 #pragma once
 
 #include <chrono>
@@ -11,6 +14,9 @@
 #include <keel/data/sqlite_database.hpp>
 #include <string>
 #include <string_view>
+
+#include "src/app/cache_config.hpp"
+#include "src/reports/config.hpp"
 
 namespace shop {
 
@@ -23,6 +29,8 @@ struct ShopSettings {
   std::string cursor_secret;
   std::chrono::seconds product_max_age{60};
   bool debug_routes = false;
+  ShopCacheSettings cache;          // cache.*: src/app/cache_config.hpp
+  reports::ReportSettings reports;  // test_types follows debug_routes (set by Shop)
 };
 
 // Declares db.* and shop.* (call after keel::observe::Service::AddConfig).

@@ -4,6 +4,9 @@
 #include <string>
 #include <system_error>
 
+#include <keel/idempotency/migrations.hpp>
+#include <keel/jobs/migrations.hpp>
+
 #include "migrations/migrations.hpp"
 
 namespace shop {
@@ -21,7 +24,16 @@ keel::Result<void> OpenDatabase(keel::data::SqliteDatabase& db,
 
 keel::Result<int> Migrate(keel::data::SqliteDatabase& db,
                           const std::function<void(std::string_view)>& report) {
-  return keel::data::ApplyMigrations(db, Migrations(), [&](const keel::data::Migration& m) {
+  // Each source owns a version range and is checked for gaps on its own, so the shop's
+  // migrations (1..9999) and the modules' (10000+) can each grow later.
+  const keel::data::MigrationSource sources[] = {
+      {"shop", 1, 9999, Migrations()},
+      {"idempotency", keel::idempotency::kFirstMigrationVersion,
+       keel::idempotency::kLastMigrationVersion, keel::idempotency::Migrations()},
+      {"jobs", keel::jobs::kFirstMigrationVersion, keel::jobs::kLastMigrationVersion,
+       keel::jobs::Migrations()},
+  };
+  return keel::data::ApplyMigrations(db, sources, [&](const keel::data::Migration& m) {
     if (report) {
       report("applying migration " + std::to_string(m.version) + " (" + std::string(m.name) + ")");
     }

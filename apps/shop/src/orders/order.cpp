@@ -15,8 +15,12 @@ void WriteOrder(JsonWriter& w, const Order& order) {
   w.BeginObject();
   w.Key("id");
   w.Int(order.id);
+  w.Key("user_id");
+  w.Int(order.user_id);
   w.Key("status");
   w.String(order.status);
+  w.Key("payment_status");
+  w.String(order.payment_status);
   w.Key("total_cents");
   w.Int(order.total_cents);
   w.Key("created_at");

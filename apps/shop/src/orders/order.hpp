@@ -1,5 +1,5 @@
-// An order as GET /v1/users/{id}/orders sends it: its items embedded, each with the product's
-// name and the unit price paid.
+// An order as the API sends it (GET /v1/orders/{id}, POST /v1/orders, GET /v1/users/{id}/orders):
+// its items embedded, each with the product's name and the unit price paid.
 #pragma once
 
 #include <array>
@@ -23,16 +23,22 @@ struct OrderItem {
   std::int64_t unit_price_cents = 0;  // the price when the order was placed
 };
 
+// Payment states (orders.payment_status): POST /v1/orders creates 'pending'; the payment step
+// (payment_seam.hpp) decides 'paid' or 'failed'.
+inline constexpr std::array<std::string_view, 3> kPaymentStatuses = {"pending", "paid", "failed"};
+
 struct Order {
   std::int64_t id = 0;
+  std::int64_t user_id = 0;
   std::string status;
+  std::string payment_status;
   std::int64_t total_cents = 0;
   std::string created_at;
   std::vector<OrderItem> items;
 };
 
-// {"id","status","total_cents","created_at","items":[{"product_id","name","quantity",
-// "unit_price_cents"}]}
+// {"id","user_id","status","payment_status","total_cents","created_at","items":[{"product_id",
+// "name","quantity","unit_price_cents"}]}
 void WriteOrder(JsonWriter& writer, const Order& order);
 
 }  // namespace shop::orders

@@ -32,6 +32,21 @@ Task<Page> OrderService::ListForUser(const ListQuery& query, keel::data::CallOpt
   co_return page;
 }
 
+Task<Order> OrderService::Get(std::int64_t id, keel::data::CallOptions options) {
+  auto order = co_await orders_.Get(id, options);
+  if (!order) {
+    co_return std::move(order).error();
+  }
+  if (!*order) {
+    co_return keel::Error(keel::ErrorCode::kNotFound, "no order with id " + std::to_string(id));
+  }
+  std::vector<Order> one{std::move(**order)};
+  if (auto attached = co_await AttachItems(one, options); !attached) {
+    co_return std::move(attached).error();
+  }
+  co_return std::move(one.front());
+}
+
 Task<void> OrderService::AttachItems(std::vector<Order>& orders, keel::data::CallOptions options) {
   std::vector<std::int64_t> ids;
   std::unordered_map<std::int64_t, std::size_t> index;

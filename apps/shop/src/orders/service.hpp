@@ -1,7 +1,7 @@
 // Order rules: a user's orders newest first with their items, in at most two queries per page
 // (the page, then either the items of its orders or — only when the page is empty — whether the
 // user exists; a non-empty page proves it, orders.user_id being a foreign key).
-// Errors: the stores', plus kNotFound for an unknown user. Thread safety: any I/O thread.
+// Errors: the stores', plus kNotFound for an unknown user or order. Thread safety: any I/O thread.
 #pragma once
 
 #include <optional>
@@ -27,6 +27,8 @@ class OrderService {
   [[nodiscard]] const CursorSigner& signer() const noexcept { return signer_; }
 
   Task<Page> ListForUser(const ListQuery& query, keel::data::CallOptions options);
+  // One order with its items (two queries); kNotFound when there is none.
+  Task<Order> Get(std::int64_t id, keel::data::CallOptions options);
 
  private:
   Task<void> AttachItems(std::vector<Order>& orders, keel::data::CallOptions options);

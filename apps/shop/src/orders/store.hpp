@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <keel/core/error.hpp>
 #include <keel/data/database.hpp>
+#include <optional>
 #include <vector>
 
 #include "src/orders/list_query.hpp"
@@ -28,6 +29,8 @@ class OrderStore {
 
   // Up to query.limit + 1 orders (without items), newest first.
   Task<std::vector<Order>> Page(const ListQuery& query, keel::data::CallOptions options);
+  // One order without its items; nullopt when there is none.
+  Task<std::optional<Order>> Get(std::int64_t id, keel::data::CallOptions options);
   // The items of `order_ids`, each with its product's name; one query.
   Task<std::vector<ItemRow>> ItemsOf(const std::vector<std::int64_t>& order_ids,
                                      keel::data::CallOptions options);

@@ -6,6 +6,7 @@
 
 #include "src/common/etag.hpp"
 #include "src/common/http_helpers.hpp"
+#include "src/common/overload_policy.hpp"
 #include "src/common/query_params.hpp"
 #include "src/products/list_params.hpp"
 
@@ -35,26 +36,44 @@ bool NotModified(const Request& request, std::string_view etag) {
   return tags && WeakMatch(*tags, etag);
 }
 
+// How a cached read was answered, for clients and tests (hit | miss | stale).
+void SetCacheStatus(Response& response, const ProductCache& cache,
+                    keel::cache::CacheStatus status) {
+  if (cache.enabled()) {
+    response.SetHeader("X-Cache", keel::cache::CacheStatusName(status));
+  }
+}
+
+ReadContext Read(RequestContext& ctx, keel::cache::CacheStatus& status) {
+  return {.deadline = ctx.deadline(), .stages = &ctx.stages(), .status = &status};
+}
+
 class Handlers {
  public:
-  Handlers(ProductService& service, RouteSettings settings)
+  Handlers(ProductService& service, ProductCache& cache, RouteSettings settings)
       : service_(service),
+        cache_(cache),
         cache_control_("public, max-age=" + std::to_string(settings.max_age.count())) {}
 
   Awaitable Get(Request& request, RequestContext& ctx) {
     const std::int64_t id = request.PathParamInt("id");
-    auto product = co_await service_.Get(id, DbCall(ctx));
+    keel::cache::CacheStatus status = keel::cache::CacheStatus::kNone;
+    const ReadContext read = Read(ctx, status);
+    auto product = co_await cache_.Get(id, read);
     if (!product) {
+      if (product.error().code() == keel::ErrorCode::kNotFound) {
+        Response missing = keel::http::ProblemResponse(404, ProductNotFound(id), ctx.request_id());
+        SetCacheStatus(missing, cache_, status);
+        co_return missing;
+      }
       co_return keel::http::ErrorResponse(product.error(), ctx.request_id());
     }
-    if (!*product) {
-      co_return keel::http::ProblemResponse(404, ProductNotFound(id), ctx.request_id());
-    }
-    const std::string etag = ProductETag(id, (*product)->version);
+    const CachedProduct& cached = **product;  // JSON and ETag rendered once, when loaded
     Response response =
-        NotModified(request, etag) ? Response(304) : Response::Json(200, ProductJson(**product));
-    response.SetHeader("ETag", etag);
+        NotModified(request, cached.etag) ? Response(304) : Response::Json(200, cached.json);
+    response.SetHeader("ETag", cached.etag);
     response.SetHeader("Cache-Control", cache_control_);
+    SetCacheStatus(response, cache_, status);
     co_return response;
   }
 
@@ -65,11 +84,16 @@ class Handlers {
     if (!errors.empty()) {
       co_return ValidationProblem(errors, ctx.request_id());
     }
-    auto page = co_await service_.List(query, DbCall(ctx));
+    const std::string_view cursor = params.Find("cursor").value_or(std::string_view());
+    keel::cache::CacheStatus status = keel::cache::CacheStatus::kNone;
+    const ReadContext read = Read(ctx, status);
+    auto page = co_await cache_.List(query, cursor, read);
     if (!page) {
       co_return keel::http::ErrorResponse(page.error(), ctx.request_id());
     }
-    co_return Response::Json(200, PageJson(*page, query.fields));
+    Response response = Response::Json(200, PageJson(**page, query.fields));
+    SetCacheStatus(response, cache_, status);
+    co_return response;
   }
 
   Awaitable Batch(Request& request, RequestContext& ctx) {
@@ -118,6 +142,9 @@ class Handlers {
     }
     const VersionCondition condition = ConditionFromIfMatch(*tags, id);
     auto product = co_await service_.Patch(id, patch, condition, DbCall(ctx));
+    // The write has committed (or failed, or its outcome is unknown after a timeout): drop what
+    // may show the old version either way, so this client and every later one read the write.
+    cache_.Invalidate(id);
     if (!product) {
       co_return keel::http::ErrorResponse(product.error(), ctx.request_id());
     }
@@ -168,25 +195,38 @@ class Handlers {
   }
 
   ProductService& service_;
+  ProductCache& cache_;
   std::string cache_control_;
 };
 
 }  // namespace
 
-void AddRoutes(keel::http::RouteGroup& v1, ProductService& service, RouteSettings settings) {
-  auto h = std::make_shared<Handlers>(service, settings);
+void AddRoutes(keel::http::RouteGroup& v1, ProductService& service, ProductCache& cache,
+               RouteSettings settings) {
+  auto h = std::make_shared<Handlers>(service, cache, settings);
   // Each product route makes exactly one database call (max_queries flags any regression).
-  const keel::http::RouteOptions no_body{.max_body_bytes = 0, .max_queries = 1};
-  const keel::http::RouteOptions json_body{.max_body_bytes = kMaxJsonBody, .max_queries = 1};
+  // Budgets and admission classes: src/common/overload_policy.hpp.
+  const keel::http::RouteOptions point_read{
+      .max_body_bytes = 0, .max_queries = 1, .budget = kPointReadBudget};
+  const keel::http::RouteOptions page_read{
+      .max_body_bytes = 0, .max_queries = 1, .budget = kPageReadBudget};
+  const keel::http::RouteOptions batch{.max_body_bytes = kMaxJsonBody,
+                                       .max_queries = 1,
+                                       .budget = kPageReadBudget,
+                                       .priority = keel::Priority::kSheddable};
+  const keel::http::RouteOptions write{.max_body_bytes = kMaxJsonBody,
+                                       .max_queries = 1,
+                                       .budget = kWriteBudget,
+                                       .priority = keel::Priority::kCritical};
   v1.Get(
-      "/products", [h](Request& r, RequestContext& c) { return h->List(r, c); }, no_body);
+      "/products", [h](Request& r, RequestContext& c) { return h->List(r, c); }, page_read);
   v1.Get(
-      "/products/{id:int}", [h](Request& r, RequestContext& c) { return h->Get(r, c); }, no_body);
+      "/products/{id:int}", [h](Request& r, RequestContext& c) { return h->Get(r, c); },
+      point_read);
   v1.Post(
-      "/products/batch", [h](Request& r, RequestContext& c) { return h->Batch(r, c); }, json_body);
+      "/products/batch", [h](Request& r, RequestContext& c) { return h->Batch(r, c); }, batch);
   v1.Patch(
-      "/products/{id:int}", [h](Request& r, RequestContext& c) { return h->Patch(r, c); },
-      json_body);
+      "/products/{id:int}", [h](Request& r, RequestContext& c) { return h->Patch(r, c); }, write);
 }
 
 }  // namespace shop::products

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <keel/http/router.hpp>
 
+#include "src/products/cache.hpp"
 #include "src/products/service.hpp"
 
 namespace shop::products {
@@ -16,7 +17,9 @@ struct RouteSettings {
   std::chrono::seconds max_age{60};  // Cache-Control max-age of product GETs
 };
 
-// Adds the routes to `v1` (the "/v1" group); `service` must outlive the router.
-void AddRoutes(keel::http::RouteGroup& v1, ProductService& service, RouteSettings settings);
+// Adds the routes to `v1` (the "/v1" group); `service` and `cache` must outlive the router. The
+// GETs read through `cache` (X-Cache: hit | miss | stale when it is enabled); PATCH invalidates it.
+void AddRoutes(keel::http::RouteGroup& v1, ProductService& service, ProductCache& cache,
+               RouteSettings settings);
 
 }  // namespace shop::products

@@ -3,6 +3,7 @@
 #include <keel/http/problem.hpp>
 
 #include "src/common/http_helpers.hpp"
+#include "src/common/overload_policy.hpp"
 
 namespace shop::users {
 
@@ -21,25 +22,35 @@ boost::asio::awaitable<Response> GetUser(UserService& service, Request& request,
   co_return Response::Json(200, UserJson(*user));
 }
 
-boost::asio::awaitable<Response> GetSummary(UserService& service, Request& request,
+boost::asio::awaitable<Response> GetSummary(SummaryCache& cache, Request& request,
                                             RequestContext& ctx) {
-  auto summary = co_await service.SummaryOf(request.PathParamInt("id"), DbCall(ctx));
-  if (!summary) {
-    co_return keel::http::ErrorResponse(summary.error(), ctx.request_id());
+  keel::cache::CacheStatus status = keel::cache::CacheStatus::kNone;
+  auto summary =
+      co_await cache.Get(request.PathParamInt("id"), ctx.deadline(), &ctx.stages(), &status);
+  Response response = summary ? Response::Json(200, SummaryJson(**summary))
+                              : keel::http::ErrorResponse(summary.error(), ctx.request_id());
+  if (cache.enabled()) {
+    response.SetHeader("X-Cache", keel::cache::CacheStatusName(status));
   }
-  co_return Response::Json(200, SummaryJson(*summary));
+  co_return response;
 }
 
 }  // namespace
 
-void AddRoutes(keel::http::RouteGroup& v1, UserService& service) {
-  const keel::http::RouteOptions no_body{.max_body_bytes = 0, .max_queries = 1};
+void AddRoutes(keel::http::RouteGroup& v1, UserService& service, SummaryCache& summaries) {
+  // Budgets and admission classes: src/common/overload_policy.hpp.
+  const keel::http::RouteOptions user{
+      .max_body_bytes = 0, .max_queries = 1, .budget = kPointReadBudget};
+  const keel::http::RouteOptions summary{.max_body_bytes = 0,
+                                         .max_queries = 1,
+                                         .budget = kPointReadBudget,
+                                         .priority = keel::Priority::kSheddable};
   v1.Get(
       "/users/{id:int}",
-      [&service](Request& r, RequestContext& c) { return GetUser(service, r, c); }, no_body);
+      [&service](Request& r, RequestContext& c) { return GetUser(service, r, c); }, user);
   v1.Get(
       "/users/{id:int}/summary",
-      [&service](Request& r, RequestContext& c) { return GetSummary(service, r, c); }, no_body);
+      [&summaries](Request& r, RequestContext& c) { return GetSummary(summaries, r, c); }, summary);
 }
 
 }  // namespace shop::users
