@@ -15,8 +15,9 @@ namespace shop {
                                               const keel::data::SqliteSettings& settings);
 
 // Applies the pending migrations of the shop (shop::Migrations(), versions 1..9999) and of the
-// modules it embeds (keel::idempotency 10000.., keel::jobs 10100..), each source on its own; `report` is told about each one before it
-// runs ("applying migration 1 (init)"). Returns how many were applied.
+// modules it embeds (keel::idempotency 10000.., keel::jobs 10100..), each source on its own;
+// `report` is told about each one before it runs ("applying migration 1 (init)"). Returns how many
+// were applied.
 [[nodiscard]] keel::Result<int> Migrate(keel::data::SqliteDatabase& db,
                                         const std::function<void(std::string_view)>& report);
 

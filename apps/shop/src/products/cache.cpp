@@ -77,7 +77,8 @@ std::uint32_t ProductWeight(const Product& p) noexcept {
 }
 
 CachedProduct::CachedProduct(Product p)
-    : product(std::move(p)), etag(ProductETag(product.id, product.version)),
+    : product(std::move(p)),
+      etag(ProductETag(product.id, product.version)),
       json(ProductJson(product)) {}
 
 std::uint32_t CachedProductWeight(const CachedProduct& cached) noexcept {
