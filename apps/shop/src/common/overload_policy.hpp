@@ -1,16 +1,19 @@
 // The shop's latency budgets and admission classes, in one place so they can be read as a policy
 // (docs/overload.md "The shop's choices"). Each route's RouteOptions use these.
 //
-//   critical   PATCH /v1/products/{id}       staff fixing a price or the stock during the very
-//                                            spike that overloads us; rare
+//   critical   PATCH /v1/products/{id},      staff fixing a price or the stock during the very
+//              POST /v1/orders               spike that overloads us; checkouts (revenue, a
+//                                            small share of traffic) get through while product
+//                                            pages are shed
 //   default    GET /v1/products/{id},        what a shopper waits for: product pages, browsing,
-//              GET /v1/products,             their account and orders, placing an order (a
-//              GET /v1/users/{id},           candidate for critical: docs/overload.md)
+//              GET /v1/products,             their account and orders
+//              GET /v1/users/{id},
 //              GET /v1/users/{id}/orders,
-//              POST /v1/orders, GET /v1/orders/{id}
+//              GET /v1/orders/{id}, GET /v1/reports/{id}[/result|/events]
 //   sheddable  POST /v1/products/batch,      widgets that degrade gracefully (recently viewed,
-//              GET /v1/users/{id}/summary,   account stats, recommendations): a retry later
-//              GET /v1/products/{id}/recommendations   costs nobody a sale
+//              GET /v1/users/{id}/summary,   account stats, recommendations) and back-office
+//              GET /v1/products/{id}/recommendations,  reports: a retry later costs nobody a
+//              POST /v1/reports                        sale
 //
 // Health, readiness and /metrics are admin routes: they never compete (keel::observe).
 #pragma once

@@ -166,9 +166,12 @@ void AddRoutes(keel::http::RouteGroup& v1, OrderService& service, const WriteRou
           .required = true, .scope = keel::idempotency::ScopeByHeader(std::string(kCallerHeader))},
       writes.metrics));
   // A placement is the key's lock (one call), the order's transaction (one), and for a replay
-  // nothing else. Admission class: default (a checkout is what a shopper waits for).
+  // nothing else. Admission class: critical (src/common/overload_policy.hpp).
   orders.Post("", [h](Request& r, RequestContext& c) { return h->Create(r, c); },
-              {.max_body_bytes = kMaxOrderBody, .max_queries = 3, .budget = kWriteBudget});
+              {.max_body_bytes = kMaxOrderBody,
+               .max_queries = 3,
+               .budget = kWriteBudget,
+               .priority = keel::Priority::kCritical});
   // The order, then its items.
   orders.Get("/{id:int}", [h](Request& r, RequestContext& c) { return h->Get(r, c); },
              {.max_body_bytes = 0, .max_queries = 2, .budget = kPointReadBudget});

@@ -135,8 +135,9 @@ boost::asio::awaitable<Response> Events(ReportService& service, Request& request
 }  // namespace
 
 void AddRoutes(keel::http::RouteGroup& v1, ReportService& service) {
+  // Admission class: sheddable (src/common/overload_policy.hpp).
   v1.Post("/reports", [&service](Request& r, RequestContext& c) { return Submit(service, r, c); },
-          {.max_body_bytes = kMaxBody});
+          {.max_body_bytes = kMaxBody, .priority = keel::Priority::kSheddable});
   v1.Get("/reports/{id:int}",
          [&service](Request& r, RequestContext& c) { return Status(service, r, c); },
          {.max_body_bytes = 0, .max_queries = 2});
