@@ -53,17 +53,8 @@ int Serve(const keel::Config& config) {
   }
   shop::LogProviders(log, **providers);
   keel::data::SqliteDatabase db(settings.db, &service.metrics());
-  if (auto opened = shop::OpenDatabase(db, settings.db); !opened) {
-    log.Log(LogLevel::kError, "cannot open the database",
-            {{"path", settings.db.path}, {"error", opened.error().message()}});
-    return 1;
-  }
   // Pending migrations are applied before the listener opens: no request sees an old schema.
-  auto applied = shop::Migrate(db, [&](std::string_view step) {
-    log.Log(LogLevel::kInfo, "migrating", {{"step", step}});
-  });
-  if (!applied) {
-    log.Log(LogLevel::kError, "migration failed", {{"error", applied.error().message()}});
+  if (!shop::OpenAndMigrate(db, settings.db, log)) {
     return 1;
   }
   if (settings.cursor_secret == shop::kDevCursorSecret) {
@@ -123,16 +114,7 @@ int Work(const keel::Config& config) {
   }
   shop::LogProviders(log, **providers);
   keel::data::SqliteDatabase db(settings.db, &metrics);
-  if (auto opened = shop::OpenDatabase(db, settings.db); !opened) {
-    log.Log(LogLevel::kError, "cannot open the database",
-            {{"path", settings.db.path}, {"error", opened.error().message()}});
-    return 1;
-  }
-  auto applied = shop::Migrate(db, [&](std::string_view step) {
-    log.Log(LogLevel::kInfo, "migrating", {{"step", step}});
-  });
-  if (!applied) {
-    log.Log(LogLevel::kError, "migration failed", {{"error", applied.error().message()}});
+  if (!shop::OpenAndMigrate(db, settings.db, log)) {
     return 1;
   }
   shop::Background background(db, *background_settings, &metrics);

@@ -40,4 +40,22 @@ keel::Result<int> Migrate(keel::data::SqliteDatabase& db,
   });
 }
 
+bool OpenAndMigrate(keel::data::SqliteDatabase& db, const keel::data::SqliteSettings& settings,
+                    keel::observe::Logger& log) {
+  using keel::observe::LogLevel;
+  if (auto opened = OpenDatabase(db, settings); !opened) {
+    log.Log(LogLevel::kError, "cannot open the database",
+            {{"path", settings.path}, {"error", opened.error().message()}});
+    return false;
+  }
+  auto applied = Migrate(db, [&](std::string_view step) {
+    log.Log(LogLevel::kInfo, "migrating", {{"step", step}});
+  });
+  if (!applied) {
+    log.Log(LogLevel::kError, "migration failed", {{"error", applied.error().message()}});
+    return false;
+  }
+  return true;
+}
+
 }  // namespace shop

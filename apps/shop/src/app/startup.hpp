@@ -6,6 +6,7 @@
 #include <functional>
 #include <keel/core/error.hpp>
 #include <keel/data/sqlite_database.hpp>
+#include <keel/observe/log.hpp>
 #include <string_view>
 
 namespace shop {
@@ -20,5 +21,11 @@ namespace shop {
 // were applied.
 [[nodiscard]] keel::Result<int> Migrate(keel::data::SqliteDatabase& db,
                                         const std::function<void(std::string_view)>& report);
+
+// OpenDatabase, then Migrate, logging each step ("migrating") and any failure to `log`. False
+// when either failed (the process should exit 1). For `serve` and `worker`.
+[[nodiscard]] bool OpenAndMigrate(keel::data::SqliteDatabase& db,
+                                  const keel::data::SqliteSettings& settings,
+                                  keel::observe::Logger& log);
 
 }  // namespace shop
