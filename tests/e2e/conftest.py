@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -29,7 +28,8 @@ import httpx
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "pylib"))
-from keel_proc import binary, clean_env, config_env, free_port  # noqa: E402,F401
+from keel_proc import (binary, clean_env, config_env, free_port, stop_process,  # noqa: E402,F401
+                       wait_ready)
 
 SOCK_TIMEOUT = 5.0  # upper bound of every single socket operation
 READY_TIMEOUT = 10.0
@@ -91,23 +91,8 @@ class Server:
 
     # -- lifecycle ----------------------------------------------------------------------------
     def wait_ready(self, timeout: float = READY_TIMEOUT) -> None:
-        deadline = time.monotonic() + timeout
-        last = None
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(
-                    f"server exited with status {self.proc.returncode} before becoming ready\n"
-                    f"cmd: {self.cmd}\nstderr:\n{self.stderr()}\nstdout:\n{self.stdout()}")
-            try:
-                r = httpx.get(self.url("/readyz"), timeout=1.0)
-                if r.status_code == 200:
-                    return
-                last = f"status {r.status_code}"
-            except httpx.HTTPError as e:  # not listening yet
-                last = repr(e)
-            time.sleep(0.05)
-        raise RuntimeError(f"server not ready after {timeout}s (last: {last})\ncmd: {self.cmd}\n"
-                           f"stderr:\n{self.stderr()}")
+        wait_ready(self.proc, self.url("/readyz"), lambda: (
+            f"cmd: {self.cmd}\nstderr:\n{self.stderr()}\nstdout:\n{self.stdout()}"), timeout)
 
     def alive(self) -> bool:
         return self.proc.poll() is None
@@ -123,13 +108,7 @@ class Server:
             return None
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.kill(self.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=STOP_GRACE)
-            except subprocess.TimeoutExpired:
-                os.kill(self.pid, signal.SIGKILL)
-                self.proc.wait(timeout=STOP_GRACE)
+        stop_process(self.proc, STOP_GRACE)
         self._out.close()
         self._err.close()
 

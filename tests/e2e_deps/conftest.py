@@ -10,35 +10,20 @@ started on free 127.0.0.1 ports, awaited with GET /readyz and stopped by PID.
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import socket
 import subprocess
-import time
+import sys
 from pathlib import Path
 from typing import Iterator
 
 import httpx
 import pytest
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "pylib"))
+from keel_proc import binary, clean_env, free_port, stop_process, wait_ready  # noqa: E402
+
 SOCK_TIMEOUT = 5.0
 READY_TIMEOUT = 10.0
-
-
-def binary(var: str) -> str:
-    path = os.environ.get(var)
-    if not path:
-        pytest.skip(f"{var} is not set: run through CTest (ctest -L e2e) or export {var}=<binary>")
-    if not os.access(path, os.X_OK):
-        pytest.fail(f"{var}={path!r} is not executable")
-    return path
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Proc:
@@ -52,7 +37,7 @@ class Proc:
             if isinstance(value, bool):
                 value = "true" if value else "false"
             args += ["--set", f"{key}={value}"]
-        env = {k: v for k, v in os.environ.items() if not (k.startswith("KEEL_") and "__" in k)}
+        env = clean_env()
         self.out_path = workdir / f"{name}.stdout.jsonl"
         self.err_path = workdir / f"{name}.stderr.txt"
         self._out = open(self.out_path, "wb")
@@ -65,27 +50,12 @@ class Proc:
         self.client = httpx.Client(base_url=self.base)
 
     def wait_ready(self) -> None:
-        deadline = time.monotonic() + READY_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.args} exited {self.proc.returncode}:\n"
-                                   f"{self.err_path.read_text()}")
-            try:
-                if httpx.get(self.base + "/readyz", timeout=1.0).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.05)
-        raise RuntimeError(f"{self.args} not ready after {READY_TIMEOUT}s")
+        wait_ready(self.proc, self.base + "/readyz",
+                   lambda: f"{self.args}\n{self.err_path.read_text(errors='replace')}",
+                   READY_TIMEOUT)
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=5)
+        stop_process(self.proc)
         self.client.close()
         self._out.close()
         self._err.close()

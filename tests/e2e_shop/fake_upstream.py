@@ -7,10 +7,8 @@ The binary comes from KEEL_FAKE_UPSTREAM (set by CTest for e2e_shop); unset → 
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -18,7 +16,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "pylib"))
 
-from keel_proc import clean_env, free_port  # noqa: E402
+from keel_proc import clean_env, free_port, stop_process, wait_ready  # noqa: E402
 
 READY_TIMEOUT = 10.0
 
@@ -43,18 +41,8 @@ class FakeUpstream:
             [fake_binary(), "--listen", f"127.0.0.1:{self.port}", "--set", f"fake.seed={seed}",
              "--set", "log.access=off"],
             stdout=self._out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=clean_env())
-        deadline = time.monotonic() + READY_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"fake-upstream exited {self.proc.returncode}: "
-                                   f"{self.out_path.read_text(errors='replace')[-2000:]}")
-            try:
-                if httpx.get(self.base + "/readyz", timeout=1.0).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.05)
-        raise RuntimeError("fake-upstream not ready")
+        wait_ready(self.proc, self.base + "/readyz", lambda: (
+            "fake-upstream: " + self.out_path.read_text(errors="replace")[-2000:]), READY_TIMEOUT)
 
     def control(self, **doc) -> None:
         r = httpx.post(self.base + "/_control", json=doc, timeout=5.0)
@@ -64,11 +52,5 @@ class FakeUpstream:
         return httpx.get(self.base + "/_stats", timeout=5.0).json()["routes"][route]["requests"]
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=5)
+        stop_process(self.proc)
         self._out.close()

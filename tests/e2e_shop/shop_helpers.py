@@ -19,11 +19,9 @@ import json
 import os
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Iterable
 
@@ -31,7 +29,7 @@ import httpx
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "pylib"))
-from keel_proc import clean_env, config_env, free_port  # noqa: E402,F401
+from keel_proc import clean_env, config_env, free_port, stop_process, wait_ready  # noqa: E402,F401
 
 TIMEOUT = 5.0          # every single request
 READY_TIMEOUT = 15.0   # serve applies migrations at startup
@@ -143,34 +141,13 @@ class ShopServer:
         return f"http://{self.host}:{self.port}{path}"
 
     def wait_ready(self, timeout: float = READY_TIMEOUT) -> None:
-        deadline = time.monotonic() + timeout
-        last = None
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(
-                    f"keel-shop exited with status {self.proc.returncode} before becoming ready\n"
-                    f"cmd: {self.cmd}\nstderr:\n{self.stderr()[-3000:]}\n"
-                    f"stdout:\n{self.stdout()[-3000:]}")
-            try:
-                r = httpx.get(self.url("/readyz"), timeout=1.0)
-                if r.status_code == 200:
-                    return
-                last = f"status {r.status_code}"
-            except httpx.HTTPError as e:
-                last = repr(e)
-            time.sleep(0.05)
-        raise RuntimeError(f"keel-shop not ready after {timeout}s (last: {last})\ncmd: {self.cmd}\n"
-                           f"stderr:\n{self.stderr()[-3000:]}")
+        wait_ready(self.proc, self.url("/readyz"), lambda: (
+            f"cmd: {self.cmd}\nstderr:\n{self.stderr()[-3000:]}\n"
+            f"stdout:\n{self.stdout()[-3000:]}"), timeout)
 
     def stop(self) -> None:
         self.client.close()
-        if self.proc.poll() is None:
-            os.kill(self.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=STOP_GRACE)
-            except subprocess.TimeoutExpired:
-                os.kill(self.pid, signal.SIGKILL)
-                self.proc.wait(timeout=STOP_GRACE)
+        stop_process(self.proc, STOP_GRACE)
         self._out.close()
         self._err.close()
 

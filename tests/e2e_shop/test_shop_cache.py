@@ -23,7 +23,7 @@ import time
 import httpx
 import pytest
 
-from shop_helpers import TIMEOUT, assert_problem, json_dumps, run_cli
+from shop_helpers import assert_problem, json_dumps, run_cli
 
 MERGE = "application/merge-patch+json"
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import concurrent.futures as cf
 import json
 import sqlite3
-import threading
 import time
 import uuid
 
