@@ -77,20 +77,9 @@ done
 for exe in "$SHOP" "$FAKE" "$LOAD"; do [ -x "$exe" ] || bench_die "$exe not built"; done
 want() { [[ ",$ONLY," == *",$1,"* ]]; }
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/keel-deps-bench.XXXXXX")
-cleanup() {
-  bench_cleanup
-  rm -f "$WORK"/shop.db*
-  bench_log "logs kept in $WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-LOAD_START=$(bench_loadavg)
-bench_log "load average at start: $LOAD_START"
-awk -v l="$LOAD_START" 'BEGIN { exit !(l >= 1) }' &&
-  bench_log "warning: load average >= 1; the machine is busy and the figures are not quotable"
+# The scratch directory keeps the servers' logs after the run (KEEP_WORK stays 1).
+bench_workdir deps-bench
+bench_note_load
 
 DB="$WORK/shop.db"
 bench_log "seeding 2000 users, 20000 products, 2000 orders into $DB"

@@ -212,3 +212,39 @@ bench_check_response() {
 
 # bench_loadavg: 1-minute load average (recorded with results: a busy machine skews them).
 bench_loadavg() { cut -d' ' -f1 /proc/loadavg; }
+
+# bench_workdir NAME: creates the run's scratch directory $WORK and the exit traps. On exit every
+# server is stopped and the bulky seeded database removed; a run that finishes sets KEEP_WORK=0
+# to remove the directory, otherwise (failure) it is kept for its logs; Ctrl-C/TERM remove it.
+# A script that must do more on exit defines bench_on_exit before calling this.
+bench_workdir() {
+  WORK=$(mktemp -d "${TMPDIR:-/tmp}/keel-$1.XXXXXX")
+  KEEP_WORK=1
+  trap _bench_exit EXIT
+  trap 'KEEP_WORK=0; exit 130' INT
+  trap 'KEEP_WORK=0; exit 143' TERM
+}
+# shellcheck disable=SC2317  # called by the EXIT trap
+_bench_exit() {
+  bench_cleanup
+  if declare -F bench_on_exit >/dev/null; then bench_on_exit; fi
+  if [ "$KEEP_WORK" = 1 ]; then
+    rm -f "$WORK"/shop.db "$WORK"/shop.db-wal "$WORK"/shop.db-shm
+    bench_log "scratch directory kept for its logs: $WORK"
+  else
+    rm -rf "$WORK"
+  fi
+}
+
+# bench_note_load [TEXT]: logs the load average at start (LOAD_START) with TEXT; BUSY=1 and a
+# warning when it is 1 or more (the figures are then not quotable).
+# shellcheck disable=SC2034  # LOAD_START and BUSY are for the calling script
+bench_note_load() {
+  LOAD_START=$(bench_loadavg)
+  bench_log "load average at start: $LOAD_START${1:+; $1}"
+  BUSY=0
+  if awk -v l="$LOAD_START" 'BEGIN { exit !(l >= 1) }'; then
+    BUSY=1
+    bench_log "warning: load average >= 1; the machine is busy and the figures are not quotable"
+  fi
+}

@@ -129,26 +129,8 @@ STAMP=$(date -u +%Y%m%d-%H%M%S)
 OUT=${OUT:-$BENCH_DIR/results/overload-$STAMP}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/keel-overload.XXXXXX")
-KEEP_WORK=1
-cleanup() {
-  bench_cleanup
-  if [ "$KEEP_WORK" = 1 ]; then
-    rm -f "$WORK"/shop.db "$WORK"/shop.db-wal "$WORK"/shop.db-shm
-    bench_log "scratch directory kept for its logs: $WORK"
-  else
-    rm -rf "$WORK"
-  fi
-}
-trap cleanup EXIT
-trap 'KEEP_WORK=0; exit 130' INT
-trap 'KEEP_WORK=0; exit 143' TERM
-
-LOAD_START=$(bench_loadavg)
-bench_log "load average at start: $LOAD_START; results in $OUT"
-BUSY=0
-awk -v l="$LOAD_START" 'BEGIN { exit !(l >= 1) }' && BUSY=1 &&
-  bench_log "warning: load average >= 1; the machine is busy and the figures are not quotable"
+bench_workdir overload
+bench_note_load "results in $OUT"
 
 # --- 1. database -----------------------------------------------------------------------------------
 if [ -z "$DB" ]; then

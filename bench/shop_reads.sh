@@ -92,25 +92,8 @@ if [ -n "$DB" ]; then
   DB=$(cd "$(dirname "$DB")" && pwd)/$(basename "$DB")
 fi
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/keel-shop-reads.XXXXXX")
-KEEP_WORK=1
-cleanup() {
-  bench_cleanup
-  if [ "$KEEP_WORK" = 1 ]; then
-    rm -f "$WORK"/shop.db "$WORK"/shop.db-wal "$WORK"/shop.db-shm  # only the seeded one lives here
-    bench_log "scratch directory kept for its logs: $WORK"
-  else
-    rm -rf "$WORK"
-  fi
-}
-trap cleanup EXIT
-trap 'KEEP_WORK=0; exit 130' INT
-trap 'KEEP_WORK=0; exit 143' TERM
-
-LOAD_START=$(bench_loadavg)
-bench_log "load average at start: $LOAD_START"
-awk -v l="$LOAD_START" 'BEGIN { exit !(l >= 1) }' &&
-  bench_log "warning: load average >= 1; the machine is busy and the figures are not quotable"
+bench_workdir shop-reads
+bench_note_load
 
 # --- 1. database -----------------------------------------------------------------------------------
 SEED_S=
@@ -206,7 +189,7 @@ echo
 "$BENCH_PYTHON" "$HELPER" table "$RESULTS" ${JSON_OUT:+"$JSON_OUT"}
 echo
 echo "* saturated: under 95 % of the target rate; latency understated (coordinated omission), do not compare."
-awk -v l="$LOAD_START" 'BEGIN { exit !(l >= 1) }' &&
+[ "$BUSY" = 0 ] ||
   echo "warning: load average was $LOAD_START at start: the machine was busy, figures are not quotable."
 if [ ${#PROBLEMS[@]} -gt 0 ]; then
   echo "problems:"

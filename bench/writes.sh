@@ -89,26 +89,10 @@ done
 [ -x "$SHOP" ] || bench_die "$SHOP not built (this script builds nothing)"
 [ -x "$LOAD" ] || bench_die "$LOAD not built (this script builds nothing)"
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/keel-shop-writes.XXXXXX")
-KEEP_WORK=1
-cleanup() {
-  bench_cleanup
-  [ -f "$WORK/stop-reports" ] || touch "$WORK/stop-reports"
-  if [ "$KEEP_WORK" = 1 ]; then
-    rm -f "$WORK"/shop.db "$WORK"/shop.db-wal "$WORK"/shop.db-shm
-    bench_log "scratch directory kept for its logs: $WORK"
-  else
-    rm -rf "$WORK"
-  fi
-}
-trap cleanup EXIT
-trap 'KEEP_WORK=0; exit 130' INT
-trap 'KEEP_WORK=0; exit 143' TERM
-
-LOAD_START=$(bench_loadavg)
-bench_log "load average at start: $LOAD_START"
-awk -v l="$LOAD_START" 'BEGIN { exit !(l >= 1) }' &&
-  bench_log "warning: load average >= 1; the machine is busy and the figures are not quotable"
+# shellcheck disable=SC2317  # called by the EXIT trap
+bench_on_exit() { [ -f "$WORK/stop-reports" ] || touch "$WORK/stop-reports"; }
+bench_workdir shop-writes
+bench_note_load
 
 # --- 1. database -----------------------------------------------------------------------------------
 DBW="$WORK/shop.db"
@@ -204,7 +188,7 @@ echo "keel-shop writes: $(date -u +%Y-%m-%dT%H:%M:%SZ), git $(git -C "$BENCH_REP
 echo "database: ${DB:-seeded ${SEED_ARGS[*]:-defaults}} ($SIZES), restocked; server: 1 I/O thread + background workers on CPU $BENCH_SERVER_CPU; keel-load on CPU $BENCH_CLIENT_CPU, $CONNS connections"
 echo
 "$BENCH_PYTHON" "$HELPER" table "$RESULTS" ${JSON_OUT:+"$JSON_OUT"}
-awk -v l="$LOAD_START" 'BEGIN { exit !(l >= 1) }' &&
+[ "$BUSY" = 0 ] ||
   echo "warning: load average was $LOAD_START at start: the machine was busy, figures are not quotable."
 if [ ${#PROBLEMS[@]} -gt 0 ]; then
   echo "problems:"
