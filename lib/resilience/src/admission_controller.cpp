@@ -41,6 +41,7 @@ AdmissionController::AdmissionController(std::unique_ptr<ConcurrencyLimit> limit
       wait_(sink.GetHistogram("keel_admission_queue_wait_seconds",
                               "Time queued requests waited, admitted or refused")) {
   KEEL_CHECK(limit_ != nullptr);
+  RefreshThresholds();
   for (int r = 0; r < kRefusalCount; ++r) {
     for (int p = 0; p < kPriorityCount; ++p) {
       rejections_[r][p] = &sink.GetCounter(
@@ -53,11 +54,22 @@ AdmissionController::AdmissionController(std::unique_ptr<ConcurrencyLimit> limit
 }
 
 AdmissionController::~AdmissionController() {
-  KEEL_ASSERT(depth_ == 0);  // a waiter outlived its Finish()
+  KEEL_ASSERT(depth_.load() == 0);  // a waiter outlived its Finish()
 }
 
 int AdmissionController::Threshold(Priority p) const noexcept {
+  return thresholds_[Index(p)].load(std::memory_order_relaxed);
+}
+
+void AdmissionController::RefreshThresholds() noexcept {
   const int limit = limit_->limit();
+  for (int p = 0; p < kPriorityCount; ++p) {
+    thresholds_[static_cast<std::size_t>(p)].store(
+        ComputeThreshold(static_cast<Priority>(p), limit), std::memory_order_relaxed);
+  }
+}
+
+int AdmissionController::ComputeThreshold(Priority p, int limit) const noexcept {
   const double share = settings_.shares[Index(p)];
   if (share >= 1.0) {
     return limit;
@@ -69,21 +81,33 @@ int AdmissionController::Threshold(Priority p) const noexcept {
   return std::max(1, static_cast<int>(share * limit));
 }
 
-bool AdmissionController::CanAdmitNow(Priority p) const noexcept {
-  if (in_flight_ >= Threshold(p)) {
-    return false;
-  }
-  // Do not overtake waiters of the same or a more important class.
-  for (std::size_t q = 0; q <= Index(p); ++q) {
-    if (queues_[q].head != nullptr) {
-      return false;
+int AdmissionController::TryClaim(int threshold) noexcept {
+  int n = in_flight_.load(std::memory_order_relaxed);
+  while (n < threshold) {
+    if (in_flight_.compare_exchange_weak(n, n + 1)) {
+      return n + 1;
     }
   }
-  return true;
+  return 0;
+}
+
+bool AdmissionController::QueuedAtOrAbove(Priority p) const noexcept {
+  for (std::size_t q = 0; q <= Index(p); ++q) {
+    if (queues_[q].head != nullptr) {
+      return true;
+    }
+  }
+  return false;
+}
+
+int AdmissionController::AdmitIfRoom(Priority p) noexcept {
+  // Do not overtake waiters of the same or a more important class.
+  return QueuedAtOrAbove(p) ? 0 : TryClaim(Threshold(p));
 }
 
 bool AdmissionController::Standing(TimePoint now) const noexcept {
-  return depth_ > 0 && now - last_empty_ >= settings_.queue_interval;
+  return depth_.load(std::memory_order_relaxed) > 0 &&
+         now - last_empty_ >= settings_.queue_interval;
 }
 
 std::optional<Refusal> AdmissionController::CheckDeadline(const AdmissionRequest& r,
@@ -98,14 +122,15 @@ std::optional<Refusal> AdmissionController::CheckDeadline(const AdmissionRequest
 }
 
 Refusal AdmissionController::FullReason(Priority p) const noexcept {
-  const bool room_for_others = in_flight_ < limit_->limit();
-  return room_for_others && in_flight_ >= Threshold(p) ? Refusal::kPriority : Refusal::kLimit;
+  const int in_flight = in_flight_.load();
+  const bool room_for_others = in_flight < limit_->limit();
+  return room_for_others && in_flight >= Threshold(p) ? Refusal::kPriority : Refusal::kLimit;
 }
 
-Admission AdmissionController::AdmitLocked() noexcept {
-  ++in_flight_;
-  in_flight_gauge_.Set(in_flight_);
-  return {.kind = Admission::Kind::kAdmitted, .in_flight = in_flight_};
+Admission AdmissionController::Admitted(int in_flight) noexcept {
+  // Concurrent updates may publish out of order; the gauge is a sample, the next one corrects it.
+  in_flight_gauge_.Set(in_flight);
+  return {.kind = Admission::Kind::kAdmitted, .in_flight = in_flight};
 }
 
 Admission AdmissionController::Refuse(Refusal reason, Priority p) noexcept {
@@ -114,13 +139,23 @@ Admission AdmissionController::Refuse(Refusal reason, Priority p) noexcept {
 }
 
 Admission AdmissionController::TryAdmit(const AdmissionRequest& request) {
-  std::lock_guard lock(mutex_);
-  const TimePoint now = clock_.Now();
+  return TryAdmit(request, clock_.Now());
+}
+
+Admission AdmissionController::TryAdmit(const AdmissionRequest& request, TimePoint now) {
   if (auto refused = CheckDeadline(request, now)) {
     return Refuse(*refused, request.priority);
   }
-  if (CanAdmitNow(request.priority)) {
-    return AdmitLocked();
+  // Fast path: nobody queued, so nobody to overtake; claim a slot without the lock. (A waiter
+  // being queued concurrently is overtaken as if this request had come first.)
+  if (depth_.load() == 0) {
+    if (const int n = TryClaim(Threshold(request.priority))) {
+      return Admitted(n);
+    }
+  }
+  std::lock_guard lock(mutex_);
+  if (const int n = AdmitIfRoom(request.priority)) {
+    return Admitted(n);
   }
   if (settings_.queue_size == 0) {
     return Refuse(FullReason(request.priority), request.priority);
@@ -135,10 +170,10 @@ Admission AdmissionController::Enqueue(AdmissionWaiter& waiter, const AdmissionR
   if (auto refused = CheckDeadline(request, now)) {
     return Refuse(*refused, request.priority);
   }
-  if (CanAdmitNow(request.priority)) {
-    return AdmitLocked();
+  if (const int n = AdmitIfRoom(request.priority)) {
+    return Admitted(n);
   }
-  if (depth_ >= settings_.queue_size && !EvictBelow(request.priority, now)) {
+  if (depth_.load() >= settings_.queue_size && !EvictBelow(request.priority, now)) {
     return Refuse(FullReason(request.priority), request.priority);
   }
   // Facebook's rule: a queue that has not drained for a whole interval is a standing queue, and
@@ -160,11 +195,18 @@ Admission AdmissionController::Enqueue(AdmissionWaiter& waiter, const AdmissionR
   waiter.priority_ = request.priority;
   waiter.enqueued_at_ = now;
   Link(waiter, now);
+  // A lock-free Release between the check above and Link saw no waiter and granted nothing: now
+  // that depth_ shows the waiter, look again (both sides are sequentially consistent, so either
+  // that Release sees the waiter or this sees its freed slot). It may grant this very waiter.
+  if (in_flight_.load() < Threshold(Priority::kCritical)) {
+    Grant(now);
+    PublishGauges();
+  }
   return {.kind = Admission::Kind::kQueued};
 }
 
 void AdmissionController::Link(AdmissionWaiter& w, TimePoint now) noexcept {
-  if (depth_ == 0) {
+  if (depth_.load(std::memory_order_relaxed) == 0) {
     last_empty_ = now;  // it was empty until this moment
   }
   List& list = queues_[Index(w.priority_)];
@@ -173,8 +215,7 @@ void AdmissionController::Link(AdmissionWaiter& w, TimePoint now) noexcept {
   (list.tail != nullptr ? list.tail->next_ : list.head) = &w;
   list.tail = &w;
   w.state_ = AdmissionWaiter::State::kQueued;
-  ++depth_;
-  depth_gauge_.Set(static_cast<double>(depth_));
+  depth_gauge_.Set(static_cast<double>(depth_.fetch_add(1) + 1));
 }
 
 void AdmissionController::Unlink(AdmissionWaiter& w, TimePoint now) noexcept {
@@ -182,10 +223,11 @@ void AdmissionController::Unlink(AdmissionWaiter& w, TimePoint now) noexcept {
   (w.prev_ != nullptr ? w.prev_->next_ : list.head) = w.next_;
   (w.next_ != nullptr ? w.next_->prev_ : list.tail) = w.prev_;
   w.prev_ = w.next_ = nullptr;
-  if (--depth_ == 0) {
+  const std::size_t depth = depth_.fetch_sub(1) - 1;
+  if (depth == 0) {
     last_empty_ = now;
   }
-  depth_gauge_.Set(static_cast<double>(depth_));
+  depth_gauge_.Set(static_cast<double>(depth));
 }
 
 bool AdmissionController::EvictBelow(Priority p, TimePoint now) noexcept {
@@ -206,20 +248,26 @@ void AdmissionController::Grant(TimePoint now) noexcept {
     AdmissionWaiter* w = nullptr;
     for (int p = 0; p < kPriorityCount && w == nullptr; ++p) {
       const List& list = queues_[p];
-      if (list.head != nullptr && in_flight_ < Threshold(static_cast<Priority>(p))) {
+      if (list.head != nullptr && in_flight_.load() < Threshold(static_cast<Priority>(p))) {
         w = lifo ? list.tail : list.head;
       }
     }
     if (w == nullptr) {
       return;
     }
+    int claimed = 0;
+    if (now < w->give_up_at_) {
+      claimed = TryClaim(Threshold(w->priority_));
+      if (claimed == 0) {
+        return;  // a lock-free admission took the slot first
+      }
+    }
     Unlink(*w, now);
-    if (now >= w->give_up_at_) {
+    if (claimed == 0) {
       // CoDel drops at dequeue too: its allowance is spent, its timer is about to fire.
       w->state_ = AdmissionWaiter::State::kExpired;
     } else {
-      ++in_flight_;
-      w->in_flight_ = in_flight_;
+      w->in_flight_ = claimed;
       w->state_ = AdmissionWaiter::State::kGranted;
     }
     w->Wake();
@@ -240,7 +288,7 @@ Admission AdmissionController::Finish(AdmissionWaiter& w, bool cancelled) {
       if (!cancelled) {
         return {.kind = Admission::Kind::kAdmitted, .in_flight = w.in_flight_};
       }
-      --in_flight_;  // granted, but its deadline cancelled it before it could run
+      in_flight_.fetch_sub(1);  // granted, but its deadline cancelled it before it could run
       Grant(now);
       PublishGauges();
       return Refuse(Refusal::kDeadline, w.priority_);
@@ -257,19 +305,32 @@ Admission AdmissionController::Finish(AdmissionWaiter& w, bool cancelled) {
 }
 
 void AdmissionController::Release(const LimitSample* sample) {
-  std::lock_guard lock(mutex_);
-  KEEL_ASSERT(in_flight_ > 0);
-  --in_flight_;
-  if (sample != nullptr) {
-    limit_->OnSample(*sample);
+  if (sample == nullptr || !limit_->Wants(*sample)) {
+    // Fast path: nothing for the limit; the lock only if someone may be waiting for this slot
+    // (sequentially consistent against Enqueue's Link-then-recheck).
+    const int left = in_flight_.fetch_sub(1) - 1;
+    KEEL_ASSERT(left >= 0);
+    in_flight_gauge_.Set(left);
+    if (depth_.load() == 0) {
+      return;
+    }
+    std::lock_guard lock(mutex_);
+    Grant(sample != nullptr ? sample->now : clock_.Now());
+    PublishGauges();
+    return;
   }
-  Grant(sample != nullptr ? sample->now : clock_.Now());
+  std::lock_guard lock(mutex_);
+  KEEL_ASSERT(in_flight_.load(std::memory_order_relaxed) > 0);
+  in_flight_.fetch_sub(1);
+  limit_->OnSample(*sample);
+  RefreshThresholds();
+  Grant(sample->now);
   PublishGauges();
 }
 
 void AdmissionController::PublishGauges() noexcept {
   limit_gauge_.Set(limit_->limit());
-  in_flight_gauge_.Set(in_flight_);
+  in_flight_gauge_.Set(in_flight_.load(std::memory_order_relaxed));
 }
 
 int AdmissionController::limit() const {
@@ -278,13 +339,11 @@ int AdmissionController::limit() const {
 }
 
 int AdmissionController::in_flight() const {
-  std::lock_guard lock(mutex_);
-  return in_flight_;
+  return in_flight_.load();
 }
 
 std::size_t AdmissionController::queue_depth() const {
-  std::lock_guard lock(mutex_);
-  return depth_;
+  return depth_.load();
 }
 
 std::uint64_t AdmissionController::rejections(Refusal reason, Priority priority) const noexcept {

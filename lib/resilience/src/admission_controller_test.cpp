@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <memory>
+#include <thread>
+#include <vector>
 
 namespace keel::resilience {
 namespace {
@@ -281,6 +284,131 @@ TEST_F(AdmissionTest, ReleaseFeedsTheLimit) {
     AdmissionPermit dropped(c, c.TryAdmit(Ask(kDefault)).in_flight);
   }  // destroyed unfinished: released
   EXPECT_EQ(c.in_flight(), 0);
+}
+
+// The lock-free path under contention (run it under TSan too: build/tsan). Several threads admit
+// and release as fast as they can; the slots held at any moment never exceed the limit.
+TEST_F(AdmissionTest, ConcurrentFastPathNeverExceedsTheLimit) {
+  constexpr int kLimit = 3;
+  constexpr int kThreads = 4;
+  constexpr int kRounds = 20000;
+  auto c = Make(kLimit, {.shares = {1.0, 1.0, 1.0}, .queue_size = 0});
+  std::atomic<int> held{0};
+  std::atomic<int> most{0};
+  std::atomic<int> admitted{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kRounds; ++i) {
+        const Admission a = c->TryAdmit(Ask(kDefault));
+        if (a.kind != Kind::kAdmitted) {
+          ASSERT_EQ(a.kind, Kind::kRefused);
+          continue;
+        }
+        EXPECT_LE(a.in_flight, kLimit);
+        const int now = held.fetch_add(1) + 1;
+        int seen = most.load();
+        while (now > seen && !most.compare_exchange_weak(seen, now)) {
+        }
+        admitted.fetch_add(1);
+        held.fetch_sub(1);
+        const LimitSample sample{.now = clock_.Now(), .rtt = 1ms, .in_flight = a.in_flight};
+        c->Release((i & 1) != 0 ? &sample : nullptr);
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  EXPECT_LE(most.load(), kLimit);
+  EXPECT_GT(admitted.load(), 0);
+  EXPECT_EQ(c->in_flight(), 0);
+  EXPECT_EQ(c->queue_depth(), 0u);
+}
+
+// A limit that wants every other sample, so Release alternates between the lock-free path and the
+// locked one; OnSample must only ever be called serialised (TSan checks the plain counter).
+class HalfSampledLimit final : public ConcurrencyLimit {
+ public:
+  explicit HalfSampledLimit(int limit) : limit_(limit) {}
+  [[nodiscard]] int limit() const noexcept override { return limit_; }
+  void OnSample(const LimitSample&) noexcept override { ++samples; }
+  [[nodiscard]] bool Wants(const LimitSample& s) const noexcept override {
+    return s.rtt.count() % 2 == 1;
+  }
+  int samples = 0;
+
+ private:
+  int limit_;
+};
+
+class FlagWaiter final : public AdmissionWaiter {
+ public:
+  std::atomic<bool> woken{false};
+
+ private:
+  void Wake() noexcept override { woken.store(true); }
+};
+
+// Waiters racing lock-free releases: a slot freed while a request is being queued must reach it
+// (the clock never moves, so a lost wakeup would leave a waiter stuck until the test's timeout).
+TEST_F(AdmissionTest, ConcurrentQueueingLosesNoWakeup) {
+  constexpr int kLimit = 2;
+  constexpr int kThreads = 4;
+  constexpr int kRounds = 5000;
+  auto limit = std::make_unique<HalfSampledLimit>(kLimit);
+  HalfSampledLimit* limit_view = limit.get();
+  AdmissionController c(std::move(limit),
+                        {.shares = {1.0, 1.0, 1.0}, .queue_size = 64, .queue_interval = 1h}, clock_,
+                        sink_);
+  std::atomic<int> held{0};
+  std::atomic<int> most{0};
+  std::atomic<int> queued{0};
+  std::atomic<int> stuck{0};
+  std::atomic<int> released{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kRounds; ++i) {
+        Admission a = c.TryAdmit(Ask(kDefault));
+        if (a.kind == Kind::kMustQueue) {
+          FlagWaiter waiter;
+          a = c.Enqueue(waiter, Ask(kDefault));
+          if (a.kind == Kind::kQueued) {
+            queued.fetch_add(1);
+            const auto give_up = std::chrono::steady_clock::now() + 5s;
+            while (!waiter.woken.load() && std::chrono::steady_clock::now() < give_up) {
+              std::this_thread::yield();
+            }
+            if (!waiter.woken.load()) {
+              stuck.fetch_add(1);
+            }
+            a = c.Finish(waiter, /*cancelled=*/false);
+          }
+        }
+        ASSERT_EQ(a.kind, Kind::kAdmitted) << "refused: " << RefusalName(a.reason);
+        const int now = held.fetch_add(1) + 1;
+        int seen = most.load();
+        while (now > seen && !most.compare_exchange_weak(seen, now)) {
+        }
+        held.fetch_sub(1);
+        const LimitSample sample{
+            .now = clock_.Now(), .rtt = Duration(t + i), .in_flight = a.in_flight};
+        c.Release(&sample);
+        released.fetch_add(1);
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  EXPECT_EQ(stuck.load(), 0);
+  EXPECT_EQ(released.load(), kThreads * kRounds);
+  EXPECT_LE(most.load(), kLimit);
+  EXPECT_EQ(c.in_flight(), 0);
+  EXPECT_EQ(c.queue_depth(), 0u);
+  EXPECT_EQ(limit_view->samples, kThreads * kRounds / 2);
+  RecordProperty("queued", queued.load());
 }
 
 }  // namespace

@@ -201,5 +201,16 @@ TEST(WindowedLimit, DiscardsSmallWindowsAndFastSamples) {
   EXPECT_TRUE(r->samples.empty());
 }
 
+// Wants lets the admission controller skip its lock for samples a limit would ignore: only ones
+// that really change nothing.
+TEST(WindowedLimit, WantsExactlyTheSamplesItUses) {
+  WindowedLimit limit(std::make_unique<Recorder>(), {.min_rtt = 100us});
+  EXPECT_FALSE(limit.Wants({.rtt = 99us}));
+  EXPECT_FALSE(limit.Wants({.rtt = 50us, .dropped = true}));  // ignored even when dropped
+  EXPECT_TRUE(limit.Wants({.rtt = 100us}));
+  EXPECT_FALSE(FixedLimit(5).Wants({.rtt = 1s, .dropped = true}));
+  EXPECT_TRUE(Gradient2Limit({}).Wants({.rtt = 1us}));  // unwindowed: every sample
+}
+
 }  // namespace
 }  // namespace keel::resilience

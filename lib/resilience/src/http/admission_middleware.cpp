@@ -80,27 +80,39 @@ asio::awaitable<http::Response> AdmissionMiddleware::Handle(http::Request& reque
                                                             http::Next next) {
   const http::RouteOptions* route = context.route_options();
   if (route == nullptr || route->admin) {
-    co_return co_await next(request, context);
+    return next(request, context);  // no frame of ours: the next layer's coroutine itself
   }
+  return Admit(request, context, next, route);
+}
+
+asio::awaitable<http::Response> AdmissionMiddleware::Admit(http::Request& request,
+                                                           http::RequestContext& context,
+                                                           http::Next next,
+                                                           const http::RouteOptions* route) {
   ApplyPriorityHeader(request, context);
+  // One lock-free lookup per request serves both the refusal check and the recording below.
+  ServiceTimeTable::Entry& times = service_times_.Resolve(route);
   const AdmissionRequest ask{
       .priority = context.priority(),
       .deadline = context.deadline(),
-      .service_time = settings_.deadline_aware ? service_times_.Typical(route) : std::nullopt};
-  Admission admission = controller_.TryAdmit(ask);
+      .service_time = settings_.deadline_aware ? service_times_.Typical(times) : std::nullopt};
+  // One clock read for the deadline check and the permit's start.
+  TimePoint admitted_at = clock_->Now();
+  Admission admission = controller_.TryAdmit(ask, admitted_at);
   if (admission.kind == Admission::Kind::kMustQueue) {
     admission = co_await WaitInQueue(ask, context);
+    admitted_at = clock_->Now();
   }
   if (admission.kind != Admission::Kind::kAdmitted) {
     co_return RefusalResponse(admission, ask, context);
   }
-  AdmissionPermit permit(controller_, admission.in_flight);
+  AdmissionPermit permit(controller_, admission.in_flight, admitted_at);
   http::Response response = co_await next(request, context);
   const int status = response.status();
   // A 503/504 from below (a pool refusing, a deadline passing) is the service saying "too much".
   const Duration took = permit.Finish(status == 503 || status == 504);
   if (status < 400) {
-    service_times_.Record(route, took);
+    service_times_.Record(times, took);
   }
   co_return response;
 }

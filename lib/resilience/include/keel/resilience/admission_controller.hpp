@@ -25,12 +25,17 @@
 //   // kMustQueue: call Enqueue() with an AdmissionWaiter, wait for Wake() or its give_up_at(),
 //   // then Finish(); see http/admission_middleware.hpp for the Asio side.
 //
-// Thread safety: every member is safe from any thread. The state is behind one mutex held for a
-// few comparisons (and, when a waiter is woken, one post to its executor); a refusal allocates
-// nothing.
+// Thread safety: every member is safe from any thread. The uncontended path takes no lock: while
+// nobody is queued, TryAdmit claims a slot with a compare-and-swap on the in-flight count below
+// its class's threshold, and Release gives it back with one atomic decrement unless the limit
+// wants the sample (ConcurrencyLimit::Wants) or someone is queued. Queueing, granting and feeding
+// the limit happen behind one mutex held for a few comparisons (and, when a waiter is woken, one
+// post to its executor). A waiter that queues re-checks for room after it is visible to releasers,
+// so a slot freed meanwhile is never lost. A refusal allocates nothing.
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -128,6 +133,8 @@ class AdmissionController {
 
   // Admits at once, refuses at once, or answers kMustQueue. Never blocks.
   [[nodiscard]] Admission TryAdmit(const AdmissionRequest& request);
+  // The same, at `now` (a clock reading the caller already has; the permit can reuse it).
+  [[nodiscard]] Admission TryAdmit(const AdmissionRequest& request, TimePoint now);
   // Re-checks (a slot may have freed since TryAdmit) and otherwise queues `waiter`: kAdmitted,
   // kQueued or kRefused (queue full, or the deadline leaves no time to wait).
   [[nodiscard]] Admission Enqueue(AdmissionWaiter& waiter, const AdmissionRequest& request);
@@ -151,12 +158,17 @@ class AdmissionController {
     AdmissionWaiter* tail = nullptr;
   };
   [[nodiscard]] int Threshold(Priority p) const noexcept;
-  [[nodiscard]] bool CanAdmitNow(Priority p) const noexcept;
+  [[nodiscard]] int ComputeThreshold(Priority p, int limit) const noexcept;
+  void RefreshThresholds() noexcept;
+  // Takes a slot if in flight stays within `threshold`: the new count, or 0.
+  [[nodiscard]] int TryClaim(int threshold) noexcept;
+  [[nodiscard]] bool QueuedAtOrAbove(Priority p) const noexcept;
+  [[nodiscard]] int AdmitIfRoom(Priority p) noexcept;
   [[nodiscard]] bool Standing(TimePoint now) const noexcept;
   [[nodiscard]] std::optional<Refusal> CheckDeadline(const AdmissionRequest& r,
                                                      TimePoint now) const noexcept;
   [[nodiscard]] Refusal FullReason(Priority p) const noexcept;
-  [[nodiscard]] Admission AdmitLocked() noexcept;
+  [[nodiscard]] Admission Admitted(int in_flight) noexcept;
   [[nodiscard]] Admission Refuse(Refusal reason, Priority p) noexcept;
   void Link(AdmissionWaiter& w, TimePoint now) noexcept;
   void Unlink(AdmissionWaiter& w, TimePoint now) noexcept;
@@ -169,8 +181,12 @@ class AdmissionController {
   const Clock& clock_;
 
   mutable std::mutex mutex_;
-  int in_flight_ = 0;
-  std::size_t depth_ = 0;
+  // Atomic so that the uncontended path needs no lock; every increment is a compare-and-swap
+  // below a threshold, so no path can exceed the limit. depth_ changes only under mutex_.
+  std::atomic<int> in_flight_{0};
+  std::atomic<std::size_t> depth_{0};
+  // Each class's share of limit_->limit(), recomputed under mutex_ whenever the limit moves.
+  std::array<std::atomic<int>, kPriorityCount> thresholds_{};
   TimePoint last_empty_{};
   std::array<List, kPriorityCount> queues_{};
 
@@ -189,6 +205,9 @@ class AdmissionPermit {
   AdmissionPermit() = default;
   AdmissionPermit(AdmissionController& controller, int in_flight) noexcept
       : controller_(&controller), in_flight_(in_flight), started_(controller.clock().Now()) {}
+  // `started`: the admission time the caller already read (saves a clock read).
+  AdmissionPermit(AdmissionController& controller, int in_flight, TimePoint started) noexcept
+      : controller_(&controller), in_flight_(in_flight), started_(started) {}
   AdmissionPermit(AdmissionPermit&& o) noexcept
       : controller_(std::exchange(o.controller_, nullptr)),
         in_flight_(o.in_flight_),

@@ -3,7 +3,8 @@
 // A ConcurrencyLimit is a pure policy: it is fed one sample per finished request (its latency,
 // how many requests were in flight when it started, whether it was dropped) and answers the
 // current limit. The admission controller (admission_controller.hpp) owns one and serialises
-// every call, so implementations need no synchronisation of their own. Implementations:
+// every call, so implementations need no synchronisation of their own; it skips the lock (and the
+// call) for samples the limit says it would ignore (Wants). Implementations:
 // FixedLimit (static), Gradient2Limit, VegasLimit, AimdLimit, and WindowedLimit, which feeds any
 // of them one aggregated sample per time window (Netflix concurrency-limits' design).
 //
@@ -34,6 +35,10 @@ class ConcurrencyLimit {
   // The current limit (>= 1).
   [[nodiscard]] virtual int limit() const noexcept = 0;
   virtual void OnSample(const LimitSample& sample) noexcept = 0;
+  // False when OnSample would ignore `sample` without changing any state, so the owner may skip
+  // it (and the lock it serialises OnSample with). Must be safe to call concurrently with
+  // OnSample: it may read only settings fixed at construction.
+  [[nodiscard]] virtual bool Wants(const LimitSample& /*sample*/) const noexcept { return true; }
 };
 
 // A limit that never moves (overload.limiter = "static").
@@ -42,6 +47,7 @@ class FixedLimit final : public ConcurrencyLimit {
   explicit FixedLimit(int limit) noexcept : limit_(limit < 1 ? 1 : limit) {}
   [[nodiscard]] int limit() const noexcept override { return limit_; }
   void OnSample(const LimitSample&) noexcept override {}
+  [[nodiscard]] bool Wants(const LimitSample&) const noexcept override { return false; }
 
  private:
   int limit_;

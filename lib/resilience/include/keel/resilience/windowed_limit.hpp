@@ -34,6 +34,10 @@ class WindowedLimit final : public ConcurrencyLimit {
   WindowedLimit(std::unique_ptr<ConcurrencyLimit> delegate, WindowSettings settings) noexcept;
   [[nodiscard]] int limit() const noexcept override { return delegate_->limit(); }
   void OnSample(const LimitSample& sample) noexcept override;
+  // Samples faster than min_rtt are ignored outright (not even their time is looked at).
+  [[nodiscard]] bool Wants(const LimitSample& sample) const noexcept override {
+    return sample.rtt >= settings_.min_rtt;
+  }
 
   [[nodiscard]] const ConcurrencyLimit& delegate() const noexcept { return *delegate_; }
 

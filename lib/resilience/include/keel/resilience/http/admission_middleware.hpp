@@ -12,6 +12,11 @@
 //       std::make_unique<keel::resilience::FixedLimit>(64), settings, clock, sink);
 //   router.Use(admission);  // before the routes it must wrap
 //
+// Cost: admin routes get the next layer's coroutine back directly (no frame of this
+// middleware's). A business request below the limit with nobody queued costs one coroutine frame,
+// two clock reads, a lock-free slot claim and release and a lock-free route lookup (see "Cost" in
+// docs/overload.md).
+//
 // Thread safety: one instance serves every I/O thread. A queued request waits on a timer on its
 // own coroutine's executor, which must be single-threaded (keel's io_context per thread is); it
 // is woken by a post from the thread that freed the slot. The request's deadline cancellation
@@ -46,6 +51,8 @@ class AdmissionMiddleware final : public http::Middleware {
   AdmissionMiddleware(std::unique_ptr<ConcurrencyLimit> limit, AdmissionMiddlewareSettings settings,
                       std::shared_ptr<const Clock> clock, MetricSink& sink);
 
+  // Not a coroutine: it returns the next layer's coroutine itself for admin routes, Admit's
+  // otherwise.
   boost::asio::awaitable<http::Response> Handle(http::Request& request,
                                                 http::RequestContext& context,
                                                 http::Next next) override;
@@ -53,6 +60,9 @@ class AdmissionMiddleware final : public http::Middleware {
   [[nodiscard]] AdmissionController& controller() noexcept { return controller_; }
 
  private:
+  boost::asio::awaitable<http::Response> Admit(http::Request& request,
+                                               http::RequestContext& context, http::Next next,
+                                               const http::RouteOptions* route);
   void ApplyPriorityHeader(const http::Request& request, http::RequestContext& context) const;
   boost::asio::awaitable<Admission> WaitInQueue(const AdmissionRequest& ask,
                                                 http::RequestContext& context);
