@@ -61,23 +61,30 @@ int Serve(const keel::Config& config) {
     log.Log(LogLevel::kWarn, "shop.cursor_secret is the development default; set it in production",
             {});
   }
+  auto background_reads = shop::OpenBackgroundReads(settings.db, &service.metrics(), log);
+  if (background_reads == nullptr) {
+    return 1;
+  }
   shop::Background background(db, *background_settings, &service.metrics());
   shop::Shop shop(db, settings, background, &service.metrics());
   shop.UseProviders(**providers);
+  shop.UseBackgroundReads(*background_reads);
   shop.AddRoutes(service.routes());
   shop.RegisterJobHandlers();
   background.AddAdminRoutes(service.admin_routes());
   background.Start(background_settings->serve_workers);
   // After the drain: no request is using the database; running jobs finish (or are abandoned
   // to lease expiry after the stop timeout) before it closes.
-  service.OnShutdown([&db, &background] {
+  service.OnShutdown([&db, &background, &background_reads] {
     background.Stop();
+    background_reads->Close();
     db.Close();
   });
   const int status = service.Run();
   // Also when Run() failed before serving: database calls the background started must finish
-  // (Close) before its runtime is destroyed. Both are idempotent.
+  // (Close) before its runtime is destroyed. All are idempotent.
   background.Stop();
+  background_reads->Close();
   db.Close();
   return status;
 }
@@ -117,9 +124,14 @@ int Work(const keel::Config& config) {
   if (!shop::OpenAndMigrate(db, settings.db, log)) {
     return 1;
   }
+  auto background_reads = shop::OpenBackgroundReads(settings.db, &metrics, log);
+  if (background_reads == nullptr) {
+    return 1;
+  }
   shop::Background background(db, *background_settings, &metrics);
   shop::Shop shop(db, settings, background);
   shop.UseProviders(**providers);
+  shop.UseBackgroundReads(*background_reads);
   shop.RegisterJobHandlers();
   background.Start(true);
   std::string queues;
@@ -134,6 +146,7 @@ int Work(const keel::Config& config) {
   signals.Run();
   log.Log(LogLevel::kInfo, "draining", {});
   const bool drained = background.Stop();
+  background_reads->Close();
   db.Close();
   log.Log(LogLevel::kInfo, "stopped", {{"drained", drained}});
   return 0;

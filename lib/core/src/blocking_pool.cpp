@@ -1,5 +1,9 @@
 #include "keel/core/blocking_pool.hpp"
 
+#include <sys/resource.h>
+#include <unistd.h>
+#include <algorithm>
+
 namespace keel {
 
 BlockingPool::BlockingPool(BlockingPoolSettings settings, MetricSink* sink)
@@ -86,6 +90,12 @@ void BlockingPool::RecordStart(const Task& task) {
 }
 
 void BlockingPool::WorkerLoop() {
+  if (settings_.thread_nice != 0) {
+    // Best effort: a refused priority change only leaves the thread at the process's priority.
+    const auto self = static_cast<id_t>(::gettid());
+    const int current = getpriority(PRIO_PROCESS, self);  // inherited from the creating thread
+    (void)setpriority(PRIO_PROCESS, self, std::min(current + settings_.thread_nice, 19));
+  }
   for (;;) {
     std::shared_ptr<Task> task;
     {

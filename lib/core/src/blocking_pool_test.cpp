@@ -2,10 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <cerrno>
 #include <future>
+
+#include <sys/resource.h>
+#include <unistd.h>
 
 namespace keel {
 namespace {
@@ -35,6 +40,19 @@ TEST(BlockingPool, ReturnsValueFromWorker) {
       io, pool.Run([caller] { return std::this_thread::get_id() != caller; }, Deadline::After(5s)));
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(*r);  // the work ran on a worker thread, not the I/O thread
+}
+
+TEST(BlockingPool, WorkersRunAtTheConfiguredNiceIncrement) {
+  boost::asio::io_context io;
+  BlockingPool pool({.name = "t", .threads = 1, .queue_capacity = 4, .thread_nice = 5}, nullptr);
+  errno = 0;
+  const int base = getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()));
+  auto r =
+      RunOn(io, pool.Run([] { return getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid())); },
+                         Deadline::After(5s)));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(*r, std::min(base + 5, 19));  // this thread (the caller) is unchanged
+  EXPECT_EQ(getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid())), base);
 }
 
 TEST(BlockingPool, FlattensResult) {

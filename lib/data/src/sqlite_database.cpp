@@ -86,7 +86,8 @@ void SqliteDatabase::Impl::StartPool(Role& role, std::size_t threads) {
       BlockingPoolSettings{.name = "db_" + settings_.name + "_" + role.name,
                            .threads = threads,
                            .queue_capacity = settings_.queue_capacity,
-                           .retry_after = std::chrono::seconds(1)},
+                           .retry_after = std::chrono::seconds(1),
+                           .thread_nice = settings_.thread_nice},
       &sink_);
 }
 

@@ -50,6 +50,10 @@ Shop::Shop(keel::data::Database& db, const ShopSettings& settings, Background& b
       reports_(report_store_, ReportSettingsOf(settings)),
       provider_wiring_(std::make_unique<ProviderWiring>(db, background, nullptr, metrics)) {}
 
+void Shop::UseBackgroundReads(keel::data::Database& reads) {
+  report_store_.UseForChunkReads(reads);
+}
+
 void Shop::UseProviders(Providers& providers) {
   provider_wiring_ =
       std::make_unique<ProviderWiring>(db_, background_, &providers, &providers.sink());

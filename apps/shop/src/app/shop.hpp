@@ -40,6 +40,9 @@ class Shop {
   // AddRoutes and RegisterJobHandlers. Without it no provider is used (src/app/providers.hpp).
   // `providers` must outlive the Shop.
   void UseProviders(Providers& providers);
+  // Background jobs' heavy reads (report chunks) go through `reads`, a second SqliteDatabase on
+  // the same file with low-priority threads (BackgroundReadSettings); it must outlive the Shop.
+  void UseBackgroundReads(keel::data::Database& reads);
 
   // GET / and /openapi.json, the /v1 API, and /debug/* when shop.debug_routes is set.
   void AddRoutes(keel::http::Router& router);

@@ -40,6 +40,26 @@ keel::Result<int> Migrate(keel::data::SqliteDatabase& db,
   });
 }
 
+keel::data::SqliteSettings BackgroundReadSettings(const keel::data::SqliteSettings& db) {
+  keel::data::SqliteSettings reads = db;
+  reads.name = db.name + "_background";
+  reads.readers = 1;
+  reads.thread_nice = 10;
+  return reads;
+}
+
+std::unique_ptr<keel::data::SqliteDatabase> OpenBackgroundReads(
+    const keel::data::SqliteSettings& db, keel::MetricSink* sink, keel::observe::Logger& log) {
+  const keel::data::SqliteSettings settings = BackgroundReadSettings(db);
+  auto reads = std::make_unique<keel::data::SqliteDatabase>(settings, sink);
+  if (auto opened = reads->Open(); !opened) {
+    log.Log(keel::observe::LogLevel::kError, "cannot open the background-reads database",
+            {{"path", settings.path}, {"error", opened.error().message()}});
+    return nullptr;
+  }
+  return reads;
+}
+
 bool OpenAndMigrate(keel::data::SqliteDatabase& db, const keel::data::SqliteSettings& settings,
                     keel::observe::Logger& log) {
   using keel::observe::LogLevel;

@@ -7,6 +7,7 @@
 #include <keel/core/error.hpp>
 #include <keel/data/sqlite_database.hpp>
 #include <keel/observe/log.hpp>
+#include <memory>
 #include <string_view>
 
 namespace shop {
@@ -21,6 +22,14 @@ namespace shop {
 // were applied.
 [[nodiscard]] keel::Result<int> Migrate(keel::data::SqliteDatabase& db,
                                         const std::function<void(std::string_view)>& report);
+
+// The settings of the background-reads database: the same file as `db`, one reader, threads at
+// nice 10, metric label "<name>_background".
+[[nodiscard]] keel::data::SqliteSettings BackgroundReadSettings(
+    const keel::data::SqliteSettings& db);
+// Opens it (after the migrations); null, with the failure logged, when it cannot be opened.
+[[nodiscard]] std::unique_ptr<keel::data::SqliteDatabase> OpenBackgroundReads(
+    const keel::data::SqliteSettings& db, keel::MetricSink* sink, keel::observe::Logger& log);
 
 // OpenDatabase, then Migrate, logging each step ("migrating") and any failure to `log`. False
 // when either failed (the process should exit 1). For `serve` and `worker`.

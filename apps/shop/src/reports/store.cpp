@@ -148,7 +148,8 @@ Task<std::optional<OrderRange>> ReportStore::Start(std::int64_t id, int attempt,
 
 Task<ChunkSums> ReportStore::Chunk(const Report& report, std::int64_t after, std::int64_t upto,
                                    keel::data::CallOptions options) {
-  auto rows = co_await db_.Query(sql::kChunk, Params(after, upto, report.from, report.to), options);
+  auto rows = co_await chunk_reads_->Query(sql::kChunk, Params(after, upto, report.from, report.to),
+                                           options);
   if (!rows) {
     co_return std::move(rows).error();
   }

@@ -36,7 +36,12 @@ struct ChunkSums {
 class ReportStore {
  public:
   ReportStore(keel::data::Database& db, keel::jobs::JobQueue& queue, std::string job_queue)
-      : db_(db), queue_(queue), job_queue_(std::move(job_queue)) {}
+      : db_(db), chunk_reads_(&db), queue_(queue), job_queue_(std::move(job_queue)) {}
+
+  // Chunk() reads through `reads` (another connection set on the same file whose threads run at
+  // a lower CPU priority, so a report's aggregate does not move request latency); it must
+  // outlive the store. Default: the store's database.
+  void UseForChunkReads(keel::data::Database& reads) { chunk_reads_ = &reads; }
 
   // The report row and its job, in one transaction.
   Task<Report> Create(const ReportRequest& request, std::string now,
@@ -64,6 +69,7 @@ class ReportStore {
 
  private:
   keel::data::Database& db_;
+  keel::data::Database* chunk_reads_;
   keel::jobs::JobQueue& queue_;
   std::string job_queue_;
 };

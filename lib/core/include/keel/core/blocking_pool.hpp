@@ -57,6 +57,10 @@ struct BlockingPoolSettings {
   std::size_t threads = 4;              // worker threads
   std::size_t queue_capacity = 64;      // tasks waiting for a worker; past this Run() refuses
   std::chrono::seconds retry_after{1};  // the Retry-After advertised on refusal
+  // Nice increment of the worker threads (0..19; Linux schedules threads individually). Work that
+  // must not move request latency (background jobs' reads) runs on a pool with e.g. 10: the
+  // kernel then prefers the I/O and request threads whenever both are runnable on a core.
+  int thread_nice = 0;
 };
 
 // Per-call limits of BlockingPool::Run besides the deadline.

@@ -46,6 +46,9 @@ struct SqliteSettings {
   std::chrono::nanoseconds query_timeout = std::chrono::seconds(5);
   std::chrono::nanoseconds busy_timeout = std::chrono::seconds(5);
   std::size_t statement_cache = 128;  // prepared statements kept per connection
+  // Nice increment of the connection threads (BlockingPoolSettings::thread_nice); not a config
+  // key: an application opens a second database on the same file for background reads with it.
+  int thread_nice = 0;
 };
 
 // Declares <prefix>.path, .readers, .queue_capacity, .acquire_timeout, .query_timeout,
