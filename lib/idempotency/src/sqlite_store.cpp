@@ -9,8 +9,8 @@
 #include "decide.hpp"
 #include "digest.hpp"
 #include "header_codec.hpp"
-#include "store_sql.hpp"
 #include "keel/core/wall_time.hpp"
+#include "store_sql.hpp"
 
 namespace keel::idempotency {
 

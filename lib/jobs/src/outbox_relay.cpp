@@ -8,8 +8,8 @@
 #include <mutex>
 #include <optional>
 
-#include "keel/jobs/outbox.hpp"
 #include "keel/core/wall_time.hpp"
+#include "keel/jobs/outbox.hpp"
 
 namespace keel::jobs {
 

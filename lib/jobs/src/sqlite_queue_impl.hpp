@@ -10,8 +10,8 @@
 #include <string>
 #include <string_view>
 
-#include "keel/jobs/sqlite_queue.hpp"
 #include "keel/core/wall_time.hpp"
+#include "keel/jobs/sqlite_queue.hpp"
 
 namespace keel::jobs {
 
