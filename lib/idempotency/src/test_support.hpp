@@ -4,6 +4,7 @@
 
 #include "keel/testing/coro.hpp"
 #include "keel/testing/temp_dir.hpp"
+#include "keel/testing/test_sink.hpp"
 
 #include <gtest/gtest.h>
 
@@ -66,48 +67,7 @@ class TestDatabase {
   data::SqliteDatabase db_;
 };
 
-// A MetricSink whose counters tests can read by name and one label value.
-class TestSink final : public MetricSink {
- public:
-  Counter& GetCounter(std::string_view name, std::string_view, const MetricLabels& l) override {
-    return Get(counters_, name, l);
-  }
-  Gauge& GetGauge(std::string_view name, std::string_view, const MetricLabels& l) override {
-    return Get(gauges_, name, l);
-  }
-  Histogram& GetHistogram(std::string_view name, std::string_view, const MetricLabels& l) override {
-    return Get(histograms_, name, l);
-  }
-  std::uint64_t Count(std::string_view name, std::string_view label_value = "") {
-    MetricLabels labels;
-    if (!label_value.empty()) {
-      labels.emplace_back("", std::string(label_value));
-    }
-    return Get(counters_, name, labels).Value();
-  }
-
- private:
-  // Label names are left out: tests ask by name and value.
-  static std::string Key(std::string_view name, const MetricLabels& labels) {
-    std::string key(name);
-    for (const auto& label : labels) {
-      key += "|" + label.second;
-    }
-    return key;
-  }
-  template <typename M>
-  M& Get(std::map<std::string, std::unique_ptr<M>>& map, std::string_view name,
-         const MetricLabels& labels) {
-    auto& slot = map[Key(name, labels)];
-    if (!slot) {
-      slot = std::make_unique<M>();
-    }
-    return *slot;
-  }
-  std::map<std::string, std::unique_ptr<Counter>> counters_;
-  std::map<std::string, std::unique_ptr<Gauge>> gauges_;
-  std::map<std::string, std::unique_ptr<Histogram>> histograms_;
-};
+using keel::testing::TestSink;
 
 // A request built from owned strings (a Request only holds views).
 struct TestRequest {
