@@ -123,6 +123,7 @@ void BlockingPool::WorkerLoop() {
       Release(*task);  // its waiter's deadline passed while queued: never run it
       continue;
     }
+    task->cancel.Reset();  // running: only `run` may complete it now (see Run's comment)
     RecordStart(*task);
     const auto started = std::chrono::steady_clock::now();
     busy_.fetch_add(1, std::memory_order_relaxed);

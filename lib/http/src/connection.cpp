@@ -290,8 +290,10 @@ void Connection::AppendResponse(const Response& r, bool head_only, bool close,
   out_.resize(at + size);
   char* p = out_.data() + at;
   const auto put = [&p](std::string_view piece) {
-    std::memcpy(p, piece.data(), piece.size());
-    p += piece.size();
+    if (!piece.empty()) {  // an empty view may have a null data(): memcpy(p, nullptr, 0) is UB
+      std::memcpy(p, piece.data(), piece.size());
+      p += piece.size();
+    }
   };
   put("HTTP/1.1 "sv);
   put(status_digits);

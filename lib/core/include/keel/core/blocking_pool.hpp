@@ -214,17 +214,22 @@ auto BlockingPool::Run(F fn, Deadline deadline, RunOptions options)
             finish(Out(Error(ErrorCode::kCancelled, "blocking pool is stopping")));
           });
         });
+        // `finish` moves into the posted completion: the worker thread must not hold the last
+        // reference to the timer (its destructor touches the waiter's io_context, which may be
+        // gone once the waiter has resumed).
         task->run = detail::MoveOnlyTask([executor, finish, f = std::move(fn)]() mutable {
           if constexpr (std::is_void_v<std::invoke_result_t<F&>>) {
             f();
-            asio::post(executor, [finish] { finish(Out()); });
+            asio::post(executor, [finish = std::move(finish)] { finish(Out()); });
           } else {
             auto value = f();
-            asio::post(executor,
-                       [finish, v = std::move(value)]() mutable { finish(Out(std::move(v))); });
+            asio::post(executor, [finish = std::move(finish), v = std::move(value)]() mutable {
+              finish(Out(std::move(v)));
+            });
           }
         });
         if (auto queued = Enqueue(task); !queued) {
+          Release(*task);  // never queued, so the pool will not break the task<->finish cycle
           asio::post(executor, [finish, e = std::move(queued).error()]() mutable {
             finish(Out(std::move(e)));
           });
