@@ -37,7 +37,9 @@ class KeyBuffer {
  public:
   std::string_view Set(char kind, std::string_view value) noexcept {
     buf_[0] = kind;
-    std::memcpy(buf_.data() + 1, value.data(), value.size());
+    if (!value.empty()) {  // the global key's empty view has a null data(): memcpy would be UB
+      std::memcpy(buf_.data() + 1, value.data(), value.size());
+    }
     return {buf_.data(), value.size() + 1};
   }
   std::string_view SetHashed(std::string_view value) noexcept {
