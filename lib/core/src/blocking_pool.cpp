@@ -1,5 +1,6 @@
 #include "keel/core/blocking_pool.hpp"
 
+#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 #include <algorithm>
@@ -95,6 +96,11 @@ void BlockingPool::WorkerLoop() {
     const auto self = static_cast<id_t>(::gettid());
     const int current = getpriority(PRIO_PROCESS, self);  // inherited from the creating thread
     (void)setpriority(PRIO_PROCESS, self, std::min(current + settings_.thread_nice, 19));
+  }
+  if (settings_.idle_scheduling) {
+    // Best effort as well (0 = this thread); lowering one's own policy needs no privilege.
+    const sched_param param{};
+    (void)sched_setscheduler(0, SCHED_IDLE, &param);
   }
   for (;;) {
     std::shared_ptr<Task> task;

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <future>
 
+#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -53,6 +54,17 @@ TEST(BlockingPool, WorkersRunAtTheConfiguredNiceIncrement) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(*r, std::min(base + 5, 19));  // this thread (the caller) is unchanged
   EXPECT_EQ(getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid())), base);
+}
+
+TEST(BlockingPool, IdleSchedulingPutsOnlyTheWorkersUnderSchedIdle) {
+  boost::asio::io_context io;
+  BlockingPool pool({.name = "t", .threads = 1, .queue_capacity = 4, .idle_scheduling = true},
+                    nullptr);
+  const int caller_policy = sched_getscheduler(0);
+  auto r = RunOn(io, pool.Run([] { return sched_getscheduler(0); }, Deadline::After(5s)));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(*r, SCHED_IDLE);
+  EXPECT_EQ(sched_getscheduler(0), caller_policy);  // the caller's policy is unchanged
 }
 
 TEST(BlockingPool, FlattensResult) {

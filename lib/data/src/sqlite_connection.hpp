@@ -26,7 +26,9 @@ struct ConnectionOptions {
   bool writer = false;  // the writer creates the file and switches it to WAL; readers are read-only
   Duration busy_timeout = std::chrono::seconds(5);
   std::size_t statement_cache = 128;
-  Counter* prepared = nullptr;  // statement-cache misses (may be null)
+  bool memory_mapped = true;      // PRAGMA mmap_size: 256 MiB, or 0 (reads through pread)
+  bool yield_in_queries = false;  // sched_yield every ~1000 VM steps (a SCHED_IDLE connection)
+  Counter* prepared = nullptr;    // statement-cache misses (may be null)
 };
 
 class SqliteConnection {
@@ -76,6 +78,7 @@ class SqliteConnection {
   std::unique_ptr<sqlite3, Closer> db_;
   StatementCache cache_;
   TimePoint interrupt_at_ = TimePoint::max();
+  bool yield_in_queries_ = false;
 };
 
 }  // namespace keel::data::detail

@@ -67,6 +67,8 @@ Result<void> SqliteDatabase::Impl::OpenRole(Role& role, std::size_t connections,
                                           .writer = writer,
                                           .busy_timeout = settings_.busy_timeout,
                                           .statement_cache = settings_.statement_cache,
+                                          .memory_mapped = settings_.memory_mapped,
+                                          .yield_in_queries = settings_.idle_scheduling,
                                           .prepared = &role.metrics.prepared()};
   for (std::size_t i = 0; i < connections; ++i) {
     auto conn = detail::SqliteConnection::Open(options);
@@ -87,7 +89,8 @@ void SqliteDatabase::Impl::StartPool(Role& role, std::size_t threads) {
                            .threads = threads,
                            .queue_capacity = settings_.queue_capacity,
                            .retry_after = std::chrono::seconds(1),
-                           .thread_nice = settings_.thread_nice},
+                           .thread_nice = settings_.thread_nice,
+                           .idle_scheduling = settings_.idle_scheduling},
       &sink_);
 }
 

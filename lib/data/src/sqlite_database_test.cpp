@@ -66,6 +66,37 @@ TEST_F(SqliteDatabaseTest, ExecuteThenQueryReadsEachColumnByType) {
   EXPECT_EQ(rows->Column("score"), 3u);
 }
 
+// The settings of a background-scan database (a report's reads): pread instead of a memory map,
+// SCHED_IDLE connection threads that yield inside long queries; queries still work.
+TEST_F(SqliteDatabaseTest, BackgroundScanSettingsDisableTheMemoryMapAndRunOnIdleThreads) {
+  ASSERT_TRUE(Insert("a@x").ok());
+  SqliteDatabase scans(SqliteSettings{.name = "scan",
+                                      .path = dir_.File("t.db"),
+                                      .readers = 1,
+                                      .idle_scheduling = true,
+                                      .memory_mapped = false},
+                       &sink_);
+  ASSERT_TRUE(scans.Open().ok());
+  auto mmap = Await(io_, scans.Query(Query{"mmap", "PRAGMA mmap_size"}, {}, {}));
+  ASSERT_TRUE(mmap.ok()) << mmap.error().message();
+  EXPECT_EQ((*mmap)[0].Int(0), 0);
+  // A query long enough to pass the progress handler (and its yield) many times.
+  auto counted =
+      Await(io_, scans.Query(Query{"series",
+                                   "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+                                   "FROM n WHERE i < 100000) SELECT count(*) FROM n"},
+                             {}, {}));
+  ASSERT_TRUE(counted.ok()) << counted.error().message();
+  EXPECT_EQ((*counted)[0].Int(0), 100000);
+  auto users = Await(io_, scans.Query(kCountUsers, {}, {}));
+  ASSERT_TRUE(users.ok()) << users.error().message();
+  EXPECT_EQ((*users)[0].Int(0), 1);
+  // The default keeps the 256 MiB map.
+  auto main_mmap = Await(io_, db_->Query(Query{"mmap", "PRAGMA mmap_size"}, {}, {}));
+  ASSERT_TRUE(main_mmap.ok());
+  EXPECT_EQ((*main_mmap)[0].Int(0), 268435456);
+}
+
 TEST_F(SqliteDatabaseTest, ConstraintViolationIsConflictNamingTheConstraint) {
   ASSERT_TRUE(Insert("dup@x").ok());
   auto again = Insert("dup@x");

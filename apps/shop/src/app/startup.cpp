@@ -44,7 +44,8 @@ keel::data::SqliteSettings BackgroundReadSettings(const keel::data::SqliteSettin
   keel::data::SqliteSettings reads = db;
   reads.name = db.name + "_background";
   reads.readers = 1;
-  reads.thread_nice = 10;
+  reads.idle_scheduling = true;
+  reads.memory_mapped = false;
   return reads;
 }
 

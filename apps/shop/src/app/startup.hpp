@@ -23,8 +23,8 @@ namespace shop {
 [[nodiscard]] keel::Result<int> Migrate(keel::data::SqliteDatabase& db,
                                         const std::function<void(std::string_view)>& report);
 
-// The settings of the background-reads database: the same file as `db`, one reader, threads at
-// nice 10, metric label "<name>_background".
+// The settings of the background-reads database: the same file as `db`, one reader, threads under
+// SCHED_IDLE (preempted by any request thread that wakes), metric label "<name>_background".
 [[nodiscard]] keel::data::SqliteSettings BackgroundReadSettings(
     const keel::data::SqliteSettings& db);
 // Opens it (after the migrations); null, with the failure logged, when it cannot be opened.

@@ -57,10 +57,13 @@ struct BlockingPoolSettings {
   std::size_t threads = 4;              // worker threads
   std::size_t queue_capacity = 64;      // tasks waiting for a worker; past this Run() refuses
   std::chrono::seconds retry_after{1};  // the Retry-After advertised on refusal
-  // Nice increment of the worker threads (0..19; Linux schedules threads individually). Work that
-  // must not move request latency (background jobs' reads) runs on a pool with e.g. 10: the
-  // kernel then prefers the I/O and request threads whenever both are runnable on a core.
+  // Nice increment of the worker threads (0..19; Linux schedules threads individually).
   int thread_nice = 0;
+  // Run the workers under SCHED_IDLE: for work that must not move request latency (a report job's
+  // reads). A nice increment only reweights the fair scheduler: a niced thread that holds the
+  // core still finishes its protected slice (~1.5 ms on 2 CPUs under EEVDF) before a woken I/O
+  // thread runs. A SCHED_IDLE thread is preempted at once by any normal thread that wakes.
+  bool idle_scheduling = false;
 };
 
 // Per-call limits of BlockingPool::Run besides the deadline.

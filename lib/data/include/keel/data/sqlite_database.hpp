@@ -49,6 +49,13 @@ struct SqliteSettings {
   // Nice increment of the connection threads (BlockingPoolSettings::thread_nice); not a config
   // key: an application opens a second database on the same file for background reads with it.
   int thread_nice = 0;
+  // SCHED_IDLE connection threads (BlockingPoolSettings::idle_scheduling); not a config key either.
+  bool idle_scheduling = false;
+  // Map the file into memory for reads (PRAGMA mmap_size 256 MiB). Off: pread into the
+  // connection's page cache. A connection that scans (a report) runs better without: SQLite
+  // remaps when the file grows, and the munmap of a large populated mapping is milliseconds of
+  // kernel time that a kernel without preemption does not interrupt even for a request thread.
+  bool memory_mapped = true;
 };
 
 // Declares <prefix>.path, .readers, .queue_capacity, .acquire_timeout, .query_timeout,
