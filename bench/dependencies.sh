@@ -1,22 +1,31 @@
 #!/usr/bin/env bash
 # bench/dependencies.sh — keel-shop with slow, stalled and dead third-party providers (issue 7).
 #
-#   bench/dependencies.sh                 # all three scenarios, 20 s phases (~5 min)
-#   bench/dependencies.sh --quick         # 5 s phases: checks that the script works
+#   bench/dependencies.sh                 # all three scenarios (~6 min)
+#   bench/dependencies.sh --quick         # short phases: checks that the script works
 #   bench/dependencies.sh --only 2,3      # some scenarios
 #
 # Builds nothing: it needs build/release/apps/shop/keel-shop, tools/fake-upstream/fake-upstream and
 # tools/keel-load/keel-load (or $BENCH_KEEL_SHOP, $BENCH_FAKE_UPSTREAM, $BENCH_KEEL_LOAD), taskset,
-# curl and /usr/bin/python3 (standard library only). keel-shop runs with 1 I/O thread on CPU 0;
-# keel-load and the fake providers on CPU 1. Load is open-loop (keel-load: latency from the
+# curl, sqlite3 and /usr/bin/python3 (standard library only). keel-shop runs with 1 I/O thread on
+# CPU 0; keel-load and the fake providers on CPU 1. Load is open-loop (keel-load: latency from the
 # scheduled send time, no coordinated omission).
 #
 # Scenarios (each starts its own keel-shop and fake-upstream processes on one seeded database):
-#   1. payment provider at 2 s latency. keel-load mix: 80 % GET /v1/products/{id}, 20 % POST
-#      /v1/orders, at --rate1 req/s, once with a healthy provider (20 ms; the baseline) and once at
-#      2 s, then healthy again (a second baseline: drift between runs shows). Goals: order p99
-#      <= 350 ms (300 ms payment budget, then pending + payment.charge job); GET /v1/products/{id}
-#      p99 within +-10 % of the baselines' mean.
+#   1. payment provider at 2 s latency. One keel-load mix at --rate1 req/s (default 1000): POST
+#      /v1/orders at --orders1 req/s (default 20, a realistic order rate), GET /v1/products/{id}
+#      for the rest (980 req/s), so that a --phase1 run (default 12 s) holds ~11,800 reads and
+#      its read p99 rests on ~118 slower samples (the former 80 reads/s gave a p99 from ~16).
+#      After a 5 s warm-up, --rounds1 (default 3) rounds of measured phases, interleaved so that
+#      drift over the run falls on both sides alike: healthy (provider at 20 ms), slow (2 s),
+#      healthy, slow, ..., healthy (3 rounds: 4 healthy and 3 slow phases). After each slow phase
+#      an unmeasured 6 s settle run at the same load with the provider healthy again: the payment
+#      breaker (5 s open) closes through half-open and most pending payment.charge jobs finish
+#      before the next healthy phase. Reported per phase: product and order p99; then the median
+#      of the healthy phases' product p99 (the baseline) against the median of the slow phases'
+#      and its relative change, and the order p99 of the slow phases (max and median). Goals:
+#      order p99 <= 350 ms in every slow phase (300 ms payment budget, then pending + a
+#      payment.charge job); GET /v1/products/{id} p99 (slow median) within +-10 % of the baseline.
 #   2. recommendation provider (two endpoints), 5 % of responses stalled 100 ms, GET
 #      /v1/products/{id}/recommendations at --rate2 req/s, with hedging off, then on (two keel-shop
 #      processes, same database, same providers). Goal: p99 cut >= 5x for <= 10 % extra upstream
@@ -28,7 +37,8 @@
 #      without a retry storm (no second of upstream requests above 1.2x the healthy rate).
 #
 # Output: progress on stderr; a Markdown table on stdout; bench/results/dependencies-<time>.json
-# and .html (plots: per-second p99 per run, upstream request rate and breaker state over time).
+# and .html (plots: per-second p99 per run, scenario 1's product p99 per phase, upstream request
+# rate and breaker state over time).
 # Measure on a quiet machine (bench/README.md): the load average is recorded with the results.
 set -euo pipefail
 
@@ -39,7 +49,10 @@ FAKE=${BENCH_FAKE_UPSTREAM:-$BENCH_REPO/build/release/tools/fake-upstream/fake-u
 LOAD=${BENCH_KEEL_LOAD:-$BENCH_REPO/build/release/tools/keel-load/keel-load}
 HELPER="$BENCH_DIR/dependencies.py"
 PHASE=20
-RATE1=100
+PHASE1=12
+ROUNDS1=3
+RATE1=1000
+ORDERS1=20
 RATE2=200
 RATE3=100
 ONLY=1,2,3
@@ -49,10 +62,14 @@ usage() {
   sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
   cat <<'USAGE'
 Options:
-  --phase S      length of each measured run, seconds (default 20; scenario 3 runs 1.5x)
-  --quick        5 s runs: a smoke test of the script, the figures are noise
+  --phase S      length of scenarios 2 and 3's measured runs, seconds (default 20; scenario 3
+                 runs 1.5x)
+  --phase1 S     length of each of scenario 1's phases, seconds (default 12)
+  --rounds1 N    scenario 1's healthy+slow rounds, closed by one more healthy phase (default 3)
+  --orders1 R    scenario 1's POST /v1/orders rate within --rate1 (default 20 req/s)
+  --quick        5 s runs and 3 s scenario-1 phases: a smoke test of the script, figures are noise
   --only LIST    scenarios to run, comma-separated (default 1,2,3)
-  --rate1/2/3 R  request rate of each scenario (defaults 100, 200, 100 req/s)
+  --rate1/2/3 R  request rate of each scenario (defaults 1000, 200, 100 req/s)
   --help         this text
 USAGE
 }
@@ -60,6 +77,9 @@ USAGE
 while [ $# -gt 0 ]; do
   case "$1" in
     --phase) PHASE=${2:?}; shift 2 ;;
+    --phase1) PHASE1=${2:?}; shift 2 ;;
+    --rounds1) ROUNDS1=${2:?}; shift 2 ;;
+    --orders1) ORDERS1=${2:?}; shift 2 ;;
     --quick) QUICK=1; shift ;;
     --only) ONLY=${2:?}; shift 2 ;;
     --rate1) RATE1=${2:?}; shift 2 ;;
@@ -69,9 +89,14 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
 done
-[ "$QUICK" = 1 ] && PHASE=5
+WARMUP1=5
+[ "$QUICK" = 1 ] && { PHASE=5; PHASE1=3; WARMUP1=3; }
 [[ "$PHASE" =~ ^[0-9]+$ ]] && [ "$PHASE" -ge 3 ] || bench_die "--phase must be an integer >= 3"
-for tool in taskset curl "$BENCH_PYTHON"; do
+[[ "$PHASE1" =~ ^[0-9]+$ ]] && [ "$PHASE1" -ge 3 ] || bench_die "--phase1 must be an integer >= 3"
+[[ "$ROUNDS1" =~ ^[0-9]+$ ]] && [ "$ROUNDS1" -ge 1 ] || bench_die "--rounds1 must be an integer >= 1"
+[[ "$RATE1" =~ ^[0-9]+$ && "$ORDERS1" =~ ^[0-9]+$ ]] && [ "$ORDERS1" -ge 1 ] &&
+  [ "$RATE1" -gt "$ORDERS1" ] || bench_die "--rate1 and --orders1 must be integers, 1 <= --orders1 < --rate1"
+for tool in taskset curl sqlite3 "$BENCH_PYTHON"; do
   command -v "$tool" >/dev/null 2>&1 || bench_die "$tool not found"
 done
 for exe in "$SHOP" "$FAKE" "$LOAD"; do [ -x "$exe" ] || bench_die "$exe not built"; done
@@ -149,11 +174,11 @@ dist = "choice"
 values = [$STOCKED]
 [[requests]]
 name = "product"
-weight = 80
+weight = $((RATE1 - ORDERS1))
 path = "/v1/products/{id}"
 [[requests]]
 name = "order"
-weight = 20
+weight = $ORDERS1
 method = "POST"
 path = "/v1/orders"
 body = '{"user_id": {user}, "items": [{"product_id": {stocked}, "quantity": 1}]}'
@@ -195,15 +220,23 @@ if want 1; then
     bench_log "[1] skipped: POST /v1/orders answered $code ($(head -c 200 "$WORK/s1-check.json"))"
   else
     products_scenario "$WORK/s1.toml" "$SHOP_URL"
-    load s1-warmup "$WORK/s1.toml" "$RATE1" 3
-    load s1-baseline "$WORK/s1.toml" "$RATE1" "$PHASE"
-    control "$PAY_URL" '{"route":"payments","latency":{"fixed_ms":2000}}'
-    load s1-slow "$WORK/s1.toml" "$RATE1" "$PHASE"
-    control "$PAY_URL" '{"route":"payments","latency":{"fixed_ms":20}}'
-    sleep 6  # the payment breaker's open period: the second baseline starts with it closed
-    load s1-baseline2 "$WORK/s1.toml" "$RATE1" "$PHASE"
+    load s1-warmup "$WORK/s1.toml" "$RATE1" "$WARMUP1"
+    s1_phases=()
+    for ((round = 1; round <= ROUNDS1; round++)); do
+      load "s1-healthy$round" "$WORK/s1.toml" "$RATE1" "$PHASE1"
+      s1_phases+=("$WORK/s1-healthy$round")
+      control "$PAY_URL" '{"route":"payments","latency":{"fixed_ms":2000}}'
+      load "s1-slow$round" "$WORK/s1.toml" "$RATE1" "$PHASE1"
+      s1_phases+=("$WORK/s1-slow$round")
+      control "$PAY_URL" '{"route":"payments","latency":{"fixed_ms":20}}'
+      # Unmeasured: the payment breaker may have just re-opened (5 s); under load its half-open
+      # trials close it, and the pending orders' charge jobs drain, before the next baseline.
+      load "s1-settle$round" "$WORK/s1.toml" "$RATE1" 6
+    done
+    load "s1-healthy$((ROUNDS1 + 1))" "$WORK/s1.toml" "$RATE1" "$PHASE1"
+    s1_phases+=("$WORK/s1-healthy$((ROUNDS1 + 1))")
     jobs=$(curl -s --max-time 5 "$SHOP_URL/metrics" | awk '/^keel_shop_payments_total/ { print }' | tr '\n' ';')
-    record s1 "$WORK/s1-baseline" "$WORK/s1-slow" "$WORK/s1-baseline2" "payments:$jobs"
+    record s1 "${s1_phases[@]}" "payments:$jobs"
   fi
   bench_stop "$SHOP_PID"
   bench_stop "$PAY_PID"
@@ -275,5 +308,5 @@ STAMP=$(date +%Y%m%d-%H%M%S)
 mkdir -p "$BENCH_DIR/results"
 "$BENCH_PYTHON" "$HELPER" report "$RUNS" "$BENCH_DIR/results/dependencies-$STAMP" \
   "load_start=$LOAD_START" "load_end=$(bench_loadavg)" "phase=$PHASE" "quick=$QUICK" \
-  "rates=$RATE1,$RATE2,$RATE3"
+  "rates=$RATE1,$RATE2,$RATE3" "phase1=$PHASE1" "rounds1=$ROUNDS1" "orders1=$ORDERS1"
 bench_log "results: bench/results/dependencies-$STAMP.json and .html"
