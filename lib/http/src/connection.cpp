@@ -536,11 +536,18 @@ asio::awaitable<bool> Connection::ServeOne(std::size_t head_size, bool& close) {
         handler_deadline_ = request_deadline.when();
         deadline_cancelled_ = false;
         bool failed = false;
+        // Leading synchronous middleware (admission) run here without a frame of their own; their
+        // After sees the chain's answer before a deadline or failure replaces it below.
+        // (chain_run_ is a member, not a local: this frame must stay small enough to be recycled.)
+        chain_run_.Start(route.chain, route.handler, request_, context_);
         try {
-          response = co_await RunChain(route.chain, route.handler, request_, context_);
+          if (!chain_run_.Begin(response)) {
+            response = co_await chain_run_.Rest();
+          }
         } catch (const std::exception&) {
           failed = true;  // an exception, or an await that threw because the deadline cancelled it
         }
+        chain_run_.End(failed ? nullptr : &response);
         handler_deadline_ = Clock::time_point::max();
         if (deadline_cancelled_) {
           // Waits after a cancellation would throw: clear it before writing the answer.

@@ -10,6 +10,7 @@
 
 #include "h1_parser.hpp"
 #include "keel/http/context.hpp"
+#include "keel/http/handler.hpp"
 #include "keel/http/request.hpp"
 #include "keel/http/response.hpp"
 #include "keel/http/stream.hpp"
@@ -99,6 +100,9 @@ class Connection {
   Request request_;
   RequestContext context_;
   std::string chunked_body_;
+  // The current request's chain run. Declared after request_ and context_: if the connection is
+  // destroyed mid-request (shutdown), its destructor ends the run (as failed) while they live.
+  ChainRun chain_run_;
 };
 
 }  // namespace keel::http

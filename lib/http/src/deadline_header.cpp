@@ -52,8 +52,21 @@ std::optional<std::chrono::nanoseconds> ParseGrpcTimeout(std::string_view v) {
 Result<std::optional<std::chrono::nanoseconds>> ClientTimeout(const Headers& headers) {
   using Out = std::optional<std::chrono::nanoseconds>;
   using namespace std::string_view_literals;  // sized: no strlen per request
-  for (const std::string_view name : {"x-request-timeout"sv, "x-yataxi-client-timeoutms"sv}) {
-    if (auto v = headers.Find(name)) {
+  static constexpr std::string_view kNames[] = {"x-request-timeout"sv,
+                                                "x-yataxi-client-timeoutms"sv, "grpc-timeout"sv};
+  // One pass over the fields for all three names (this runs for every request), keeping the
+  // first occurrence of each; the precedence below is that of kNames.
+  std::optional<std::string_view> found[3];
+  for (const HeaderField& f : headers) {
+    for (std::size_t i = 0; i < 3; ++i) {
+      if (!found[i] && f.name.size() == kNames[i].size() && EqualsIgnoreCase(f.name, kNames[i])) {
+        found[i] = f.value;
+      }
+    }
+  }
+  for (std::size_t i = 0; i < 2; ++i) {
+    const std::string_view name = kNames[i];
+    if (const auto& v = found[i]) {
       const auto ms = ParseDigits(*v);
       if (!ms) {
         return Error(ErrorCode::kInvalidArgument,
@@ -63,7 +76,7 @@ Result<std::optional<std::chrono::nanoseconds>> ClientTimeout(const Headers& hea
       return Out(std::chrono::milliseconds(*ms));
     }
   }
-  if (auto v = headers.Find("grpc-timeout")) {
+  if (const auto& v = found[2]) {
     auto t = ParseGrpcTimeout(*v);
     if (!t) {
       return Error(ErrorCode::kInvalidArgument,

@@ -12,9 +12,51 @@ boost::asio::awaitable<Response> Next::operator()(Request& request, RequestConte
   return (*handler_)(request, context);
 }
 
+Middleware::BeforeResult Middleware::Before(Request& /*request*/, RequestContext& /*context*/,
+                                            HookState& /*state*/, Response& /*response*/) {
+  return BeforeResult::kHandle;
+}
+
+void Middleware::After(Request& /*request*/, RequestContext& /*context*/, Response* /*answered*/,
+                       HookState& /*state*/) noexcept {}
+
+bool ChainRun::Begin(Response& response) {
+  const MiddlewareChain& chain = *chain_;
+  while (next_ < chain.size() && entered_ < kMaxSynchronous && chain[next_]->synchronous()) {
+    HookState& state = states_[entered_];
+    state = HookState{};  // every Before starts from zero (the run is reused across requests)
+    switch (chain[next_]->Before(*request_, *context_, state, response)) {
+      case Middleware::BeforeResult::kContinue:
+        ++entered_;
+        ++next_;
+        break;
+      case Middleware::BeforeResult::kAnswered:
+        return true;
+      case Middleware::BeforeResult::kHandle:
+        return false;  // Rest starts with this middleware's Handle
+    }
+  }
+  return false;
+}
+
+void ChainRun::End(Response* answered) noexcept {
+  // The n-th entered Before belongs to chain entry n: the synchronous ones lead the chain.
+  while (entered_ > 0) {
+    --entered_;
+    (*chain_)[entered_]->After(*request_, *context_, answered, states_[entered_]);
+  }
+}
+
+// A coroutine (unlike Next): the Afters must run once the rest of the chain has answered.
 boost::asio::awaitable<Response> RunChain(const MiddlewareChain& chain, const Handler& handler,
                                           Request& request, RequestContext& context) {
-  return Next(&chain, 0, &handler)(request, context);
+  ChainRun run(chain, handler, request, context);
+  Response response;
+  if (!run.Begin(response)) {
+    response = co_await run.Rest();
+  }
+  run.End(&response);
+  co_return response;
 }
 
 }  // namespace keel::http

@@ -52,8 +52,16 @@ std::vector<std::string_view> SplitTemplate(std::string_view path) {
 
 constexpr std::size_t kMaxSegments = 64;
 
+// A path segment as a trivially constructible view: Normalized is made per request, and an array
+// of 64 std::string_views would be zero-filled each time (~130 stores); only [0, count) is read.
+struct Segment {
+  const char* data;
+  std::size_t size;
+  [[nodiscard]] std::string_view view() const noexcept { return {data, size}; }
+};
+
 struct Normalized {
-  std::array<std::string_view, kMaxSegments> segments;
+  std::array<Segment, kMaxSegments> segments;  // left uninitialized beyond count
   std::size_t count = 0;
   std::string arena;  // decoded segments; reserved up front so views into it stay valid
   std::string_view error;
@@ -106,7 +114,7 @@ void NormalizePath(std::string_view raw, Normalized& n) {
       n.error = "the request path has more than 64 segments";
       return;
     }
-    n.segments[n.count++] = seg;
+    n.segments[n.count++] = Segment{seg.data(), seg.size()};
   }
 }
 
@@ -142,7 +150,7 @@ bool Matcher::Walk(const Router::Node& node, std::size_t i) {
     }
     return false;
   }
-  const std::string_view seg = path.segments[i];
+  const std::string_view seg = path.segments[i].view();
   for (const auto& [literal, child] : node.literals) {
     if (literal == seg && Walk(*child, i + 1)) {
       return true;

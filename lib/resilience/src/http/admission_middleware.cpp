@@ -52,7 +52,8 @@ std::string Millis(Duration d) {
 AdmissionMiddleware::AdmissionMiddleware(std::unique_ptr<ConcurrencyLimit> limit,
                                          AdmissionMiddlewareSettings settings,
                                          std::shared_ptr<const Clock> clock, MetricSink& sink)
-    : settings_(std::move(settings)),
+    : http::Middleware(/*synchronous=*/true),
+      settings_(std::move(settings)),
       clock_(std::move(clock)),
       controller_(std::move(limit), settings_.admission, *clock_, sink),
       service_times_(settings_.service_time) {}
@@ -92,10 +93,7 @@ asio::awaitable<http::Response> AdmissionMiddleware::Admit(http::Request& reques
   ApplyPriorityHeader(request, context);
   // One lock-free lookup per request serves both the refusal check and the recording below.
   ServiceTimeTable::Entry& times = service_times_.Resolve(route);
-  const AdmissionRequest ask{
-      .priority = context.priority(),
-      .deadline = context.deadline(),
-      .service_time = settings_.deadline_aware ? service_times_.Typical(times) : std::nullopt};
+  const AdmissionRequest ask = Ask(context, times);
   // One clock read for the deadline check and the permit's start.
   TimePoint admitted_at = clock_->Now();
   Admission admission = controller_.TryAdmit(ask, admitted_at);
@@ -108,13 +106,71 @@ asio::awaitable<http::Response> AdmissionMiddleware::Admit(http::Request& reques
   }
   AdmissionPermit permit(controller_, admission.in_flight, admitted_at);
   http::Response response = co_await next(request, context);
-  const int status = response.status();
+  Complete(permit, times, &response);
+  co_return response;
+}
+
+AdmissionRequest AdmissionMiddleware::Ask(const http::RequestContext& context,
+                                          const ServiceTimeTable::Entry& times) const {
+  return {.priority = context.priority(),
+          .deadline = context.deadline(),
+          .service_time = settings_.deadline_aware ? service_times_.Typical(times) : std::nullopt};
+}
+
+void AdmissionMiddleware::Complete(AdmissionPermit& permit, ServiceTimeTable::Entry& times,
+                                   const http::Response* answered) noexcept {
+  if (answered == nullptr) {
+    (void)permit.Finish(/*dropped=*/true);  // the chain threw, or was cancelled or destroyed
+    return;
+  }
+  const int status = answered->status();
   // A 503/504 from below (a pool refusing, a deadline passing) is the service saying "too much".
   const Duration took = permit.Finish(status == 503 || status == 504);
   if (status < 400) {
     service_times_.Record(times, took);
   }
-  co_return response;
+}
+
+// The same decisions as Admit, without a coroutine frame: Before claims the slot (or refuses),
+// the server calls After once the chain has answered. Only queueing needs to wait, so it goes to
+// Handle (TryAdmit's kMustQueue has changed nothing; Admit asks again).
+http::Middleware::BeforeResult AdmissionMiddleware::Before(http::Request& request,
+                                                           http::RequestContext& context,
+                                                           http::HookState& state,
+                                                           http::Response& response) {
+  const http::RouteOptions* route = context.route_options();
+  if (route == nullptr || route->admin) {
+    return BeforeResult::kContinue;  // state.pointer stays null: After has nothing to do
+  }
+  ApplyPriorityHeader(request, context);
+  ServiceTimeTable::Entry& times = service_times_.Resolve(route);
+  const AdmissionRequest ask = Ask(context, times);
+  const TimePoint admitted_at = clock_->Now();
+  const Admission admission = controller_.TryAdmit(ask, admitted_at);
+  switch (admission.kind) {
+    case Admission::Kind::kAdmitted:
+      state.pointer = &times;
+      state.value = admission.in_flight;
+      state.time = admitted_at.time_since_epoch().count();
+      return BeforeResult::kContinue;
+    case Admission::Kind::kMustQueue:
+    case Admission::Kind::kQueued:
+      return BeforeResult::kHandle;
+    case Admission::Kind::kRefused:
+      break;
+  }
+  response = RefusalResponse(admission, ask, context);
+  return BeforeResult::kAnswered;
+}
+
+void AdmissionMiddleware::After(http::Request& /*request*/, http::RequestContext& /*context*/,
+                                http::Response* answered, http::HookState& state) noexcept {
+  if (state.pointer == nullptr) {
+    return;  // an admin route
+  }
+  AdmissionPermit permit(controller_, static_cast<int>(state.value),
+                         TimePoint(Duration(state.time)));
+  Complete(permit, *static_cast<ServiceTimeTable::Entry*>(state.pointer), answered);
 }
 
 asio::awaitable<Admission> AdmissionMiddleware::WaitInQueue(const AdmissionRequest& ask,

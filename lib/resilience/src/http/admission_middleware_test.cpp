@@ -1,5 +1,7 @@
 // The admission middleware on real io_contexts: waiting, waking across threads, refusals, admin
-// routes, trusted priority headers. Runs under TSan (cmake --preset tsan).
+// routes, trusted priority headers. Runs under TSan (cmake --preset tsan). Every test runs twice:
+// leading the chain (its frame-free Before/After, as the server runs it) and behind a coroutine
+// middleware (its Handle).
 #include "keel/resilience/http/admission_middleware.hpp"
 
 #include <gtest/gtest.h>
@@ -10,6 +12,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -33,8 +36,24 @@ struct Call {
   bool done = false;
 };
 
-class MiddlewareTest : public ::testing::Test {
+// A coroutine middleware that only passes the request on: the admission behind it runs as Handle.
+class PassThrough final : public http::Middleware {
+ public:
+  asio::awaitable<Response> Handle(Request& r, RequestContext& c, http::Next next) override {
+    co_return co_await next(r, c);
+  }
+};
+
+class MiddlewareTest : public ::testing::TestWithParam<bool> {
  protected:
+  // The chain: `admission` alone, or behind a PassThrough (GetParam()).
+  void SetChain(std::shared_ptr<AdmissionMiddleware> admission) {
+    chain_.clear();
+    if (GetParam()) {
+      chain_.push_back(std::make_shared<PassThrough>());
+    }
+    chain_.push_back(std::move(admission));
+  }
   std::shared_ptr<AdmissionMiddleware> Make(int limit, AdmissionMiddlewareSettings s) {
     return std::make_shared<AdmissionMiddleware>(std::make_unique<FixedLimit>(limit), std::move(s),
                                                  clock_, sink_);
@@ -70,7 +89,11 @@ class MiddlewareTest : public ::testing::Test {
   std::atomic<int> running_{0};
   std::atomic<int> max_running_{0};
   Duration hold_ = 30ms;
+  bool throw_ = false;
   http::Handler handler_ = [this](Request&, RequestContext& ctx) -> asio::awaitable<Response> {
+    if (throw_) {
+      throw std::runtime_error("handler failed");
+    }
     const int now = ++running_;
     int seen = max_running_.load();
     while (now > seen && !max_running_.compare_exchange_weak(seen, now)) {
@@ -82,8 +105,8 @@ class MiddlewareTest : public ::testing::Test {
   };
 };
 
-TEST_F(MiddlewareTest, QueuesThenAdmitsWhenASlotFrees) {
-  chain_ = {Make(1, {})};
+TEST_P(MiddlewareTest, QueuesThenAdmitsWhenASlotFrees) {
+  SetChain(Make(1, {}));
   const http::RouteOptions route;
   asio::io_context io;
   Call a, b;
@@ -100,11 +123,11 @@ TEST_F(MiddlewareTest, QueuesThenAdmitsWhenASlotFrees) {
   EXPECT_EQ(a.context.stages().Count(Stage::kQueue), 0u);
 }
 
-TEST_F(MiddlewareTest, RefusalIs503ProblemWithRetryAfter) {
+TEST_P(MiddlewareTest, RefusalIs503ProblemWithRetryAfter) {
   AdmissionMiddlewareSettings s;
   s.admission.queue_size = 0;
   s.retry_after = 3s;
-  chain_ = {Make(1, std::move(s))};
+  SetChain(Make(1, std::move(s)));
   const http::RouteOptions route;
   asio::io_context io;
   Call a, b;
@@ -119,10 +142,10 @@ TEST_F(MiddlewareTest, RefusalIs503ProblemWithRetryAfter) {
   EXPECT_NE(b.response.body().find("concurrency limit"), std::string::npos);
 }
 
-TEST_F(MiddlewareTest, QueueTimeoutRefuses) {
+TEST_P(MiddlewareTest, QueueTimeoutRefuses) {
   AdmissionMiddlewareSettings s;
   s.admission.queue_interval = 10ms;
-  chain_ = {Make(1, std::move(s))};
+  SetChain(Make(1, std::move(s)));
   hold_ = 200ms;
   const http::RouteOptions route;
   asio::io_context io;
@@ -136,10 +159,10 @@ TEST_F(MiddlewareTest, QueueTimeoutRefuses) {
   EXPECT_GE(b.context.stages().Total(Stage::kQueue), 10ms);
 }
 
-TEST_F(MiddlewareTest, AdminRoutesPassAtTheLimit) {
+TEST_P(MiddlewareTest, AdminRoutesPassAtTheLimit) {
   AdmissionMiddlewareSettings s;
   s.admission.queue_size = 0;
-  chain_ = {Make(1, std::move(s))};
+  SetChain(Make(1, std::move(s)));
   const http::RouteOptions business;
   const http::RouteOptions admin{.admin = true};
   asio::io_context io;
@@ -151,10 +174,10 @@ TEST_F(MiddlewareTest, AdminRoutesPassAtTheLimit) {
   EXPECT_EQ(health.response.status(), 200);
 }
 
-TEST_F(MiddlewareTest, PriorityHeaderOnlyFromTrustedPeers) {
+TEST_P(MiddlewareTest, PriorityHeaderOnlyFromTrustedPeers) {
   AdmissionMiddlewareSettings s;
   s.trusted_priority_peers = *CidrSet::Parse("10.0.0.0/8");
-  chain_ = {Make(10, std::move(s))};
+  SetChain(Make(10, std::move(s)));
   const http::RouteOptions route{.priority = Priority::kSheddable};
   asio::io_context io;
   Call outsider, insider, garbage;
@@ -167,10 +190,10 @@ TEST_F(MiddlewareTest, PriorityHeaderOnlyFromTrustedPeers) {
   EXPECT_EQ(garbage.response.body(), "sheddable");
 }
 
-TEST_F(MiddlewareTest, DeadlineShorterThanTypicalServiceTimeIsRefusedAtOnce) {
+TEST_P(MiddlewareTest, DeadlineShorterThanTypicalServiceTimeIsRefusedAtOnce) {
   AdmissionMiddlewareSettings s;
   s.service_time.min_samples = 2;
-  chain_ = {Make(10, std::move(s))};
+  SetChain(Make(10, std::move(s)));
   hold_ = 40ms;
   const http::RouteOptions route;
   {
@@ -191,14 +214,38 @@ TEST_F(MiddlewareTest, DeadlineShorterThanTypicalServiceTimeIsRefusedAtOnce) {
   EXPECT_EQ(running_.load(), 0);
 }
 
+TEST_P(MiddlewareTest, AFailedHandlerReleasesItsSlot) {
+  AdmissionMiddlewareSettings s;
+  s.admission.queue_size = 0;
+  auto middleware = Make(1, std::move(s));
+  SetChain(middleware);
+  const http::RouteOptions route;
+  {
+    throw_ = true;
+    asio::io_context io;
+    Call failed;
+    Spawn(io, failed, route);
+    io.run();
+    EXPECT_FALSE(failed.done);  // the exception left the chain
+  }
+  EXPECT_EQ(middleware->controller().in_flight(), 0);
+  throw_ = false;
+  asio::io_context io;
+  Call next;
+  Spawn(io, next, route);
+  io.run();
+  EXPECT_EQ(next.response.status(), 200);
+  EXPECT_EQ(middleware->controller().in_flight(), 0);
+}
+
 // Several I/O threads, each with its own io_context, share one middleware: the limit holds and
 // every request finishes (admitted, or refused after its queue allowance).
-TEST_F(MiddlewareTest, ManyThreadsNeverExceedTheLimit) {
+TEST_P(MiddlewareTest, ManyThreadsNeverExceedTheLimit) {
   AdmissionMiddlewareSettings s;
   s.admission.queue_size = 1000;
   s.admission.queue_interval = 5s;
   auto middleware = Make(3, std::move(s));
-  chain_ = {middleware};
+  SetChain(middleware);
   hold_ = 1ms;
   const http::RouteOptions route;
   constexpr int kThreads = 4;
@@ -231,6 +278,12 @@ TEST_F(MiddlewareTest, ManyThreadsNeverExceedTheLimit) {
   EXPECT_EQ(middleware->controller().in_flight(), 0);
   EXPECT_EQ(middleware->controller().queue_depth(), 0u);
 }
+
+INSTANTIATE_TEST_SUITE_P(Forms, MiddlewareTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? std::string("BehindCoroutine")
+                                             : std::string("Leading");
+                         });
 
 }  // namespace
 }  // namespace keel::resilience

@@ -12,10 +12,12 @@
 //       std::make_unique<keel::resilience::FixedLimit>(64), settings, clock, sink);
 //   router.Use(admission);  // before the routes it must wrap
 //
-// Cost: admin routes get the next layer's coroutine back directly (no frame of this
-// middleware's). A business request below the limit with nobody queued costs one coroutine frame,
-// two clock reads, a lock-free slot claim and release and a lock-free route lookup (see "Cost" in
-// docs/overload.md).
+// Cost: it is a synchronous middleware (keel/http/handler.hpp): leading a route's chain, as
+// installed by MakeOverloadMiddleware without a rate limit, it admits in Before and releases in
+// After with no coroutine frame of its own. A business request below the limit with nobody queued
+// costs two clock reads, a lock-free slot claim and release and a lock-free route lookup (see
+// "Cost" in docs/overload.md). Only a request that must queue runs Handle's coroutine; behind a
+// coroutine middleware (a rate limit) every business request does.
 //
 // Thread safety: one instance serves every I/O thread. A queued request waits on a timer on its
 // own coroutine's executor, which must be single-threaded (keel's io_context per thread is); it
@@ -57,9 +59,21 @@ class AdmissionMiddleware final : public http::Middleware {
                                                 http::RequestContext& context,
                                                 http::Next next) override;
 
+  // The frame-free form of Handle: admits or refuses at once; kHandle when it must queue.
+  BeforeResult Before(http::Request& request, http::RequestContext& context, http::HookState& state,
+                      http::Response& response) override;
+  // Releases the slot and feeds the limit and the route's service time, as Handle does.
+  void After(http::Request& request, http::RequestContext& context, http::Response* answered,
+             http::HookState& state) noexcept override;
+
   [[nodiscard]] AdmissionController& controller() noexcept { return controller_; }
 
  private:
+  [[nodiscard]] AdmissionRequest Ask(const http::RequestContext& context,
+                                     const ServiceTimeTable::Entry& times) const;
+  // The end of an admitted request: `answered` null when the chain failed.
+  void Complete(AdmissionPermit& permit, ServiceTimeTable::Entry& times,
+                const http::Response* answered) noexcept;
   boost::asio::awaitable<http::Response> Admit(http::Request& request,
                                                http::RequestContext& context, http::Next next,
                                                const http::RouteOptions* route);
