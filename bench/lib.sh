@@ -216,6 +216,7 @@ bench_loadavg() { cut -d' ' -f1 /proc/loadavg; }
 # bench_workdir NAME: creates the run's scratch directory $WORK and the exit traps. On exit every
 # server is stopped and the bulky seeded database removed; a run that finishes sets KEEP_WORK=0
 # to remove the directory, otherwise (failure) it is kept for its logs; Ctrl-C/TERM remove it.
+# BENCH_KEEP_WORK=1 keeps it (without the database) after a successful run too.
 # A script that must do more on exit defines bench_on_exit before calling this.
 bench_workdir() {
   WORK=$(mktemp -d "${TMPDIR:-/tmp}/keel-$1.XXXXXX")
@@ -228,7 +229,7 @@ bench_workdir() {
 _bench_exit() {
   bench_cleanup
   if declare -F bench_on_exit >/dev/null; then bench_on_exit; fi
-  if [ "$KEEP_WORK" = 1 ]; then
+  if [ "$KEEP_WORK" = 1 ] || [ "${BENCH_KEEP_WORK:-0}" = 1 ]; then
     rm -f "$WORK"/shop.db "$WORK"/shop.db-wal "$WORK"/shop.db-shm
     bench_log "scratch directory kept for its logs: $WORK"
   else
