@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import statistics
 import sys
@@ -90,6 +91,11 @@ def record(key: str, items: list[str]) -> None:
                 "series": [[s["second"], s["p99_ms"], s["completed"], s["p50_ms"], s["p90_ms"]]
                            for s in series],
                 "started_at": summary.get("started_at")})
+            cpu = d.parent / (d.name + ".cpu")  # "ticks_before ticks_after t_before t_after"
+            if cpu.exists():
+                t0, t1, w0, w1 = (float(x) for x in cpu.read_text().split())
+                hz = os.sysconf("SC_CLK_TCK")
+                out["loads"][-1]["server_cpu_pct"] = (t1 - t0) / hz / (w1 - w0) * 100
     print(json.dumps(out))
 
 
@@ -165,6 +171,7 @@ def analyse_s1(run: dict) -> dict:
             "products": types["product"]["latency_ms"]["count"],
             "order_p99_ms": types["order"]["latency_ms"]["p99"],
             "orders": types["order"]["latency_ms"]["count"],
+            "server_cpu_pct": load.get("server_cpu_pct"),
             "order_status": types["order"]["totals"].get("status")})
     healthy = [p for p in phases if p["provider"] == "healthy"]
     slow = [p for p in phases if p["provider"] == "slow"]
@@ -176,8 +183,20 @@ def analyse_s1(run: dict) -> dict:
     for p in slow:
         for code, n in (p["order_status"] or {}).items():
             status[code] = status.get(code, 0) + n
+    # Drift-corrected: each slow phase against the mean of the healthy phases either side of it
+    # (the run alternates healthy, slow, ..., healthy). The server's state drifts over a run (its
+    # CPU per second and the reads' p99 both rose steadily across one), which medians of the two
+    # groups do not cancel; a slow phase's neighbours share its moment of that drift.
+    paired = []
+    for i, p in enumerate(phases):
+        if p["provider"] == "slow" and 0 < i < len(phases) - 1:
+            around = (phases[i - 1]["product_p99_ms"] + phases[i + 1]["product_p99_ms"]) / 2
+            if around > 0:
+                paired.append((p["product_p99_ms"] / around - 1) * 100)
     out = {
         "phases": phases,
+        "product_p99_paired_change_pct": paired,
+        "product_p99_paired_change_pct_median": statistics.median(paired) if paired else None,
         "product_p99_ms_baseline": bp, "product_p99_ms_slow": sp,
         "product_p99_change_pct": (sp - bp) / bp * 100 if bp else None,
         "product_p99_ms_healthy_range": [min(p["product_p99_ms"] for p in healthy),
@@ -191,8 +210,9 @@ def analyse_s1(run: dict) -> dict:
         "_series": [load["series"] for load in run["loads"]],  # per phase, for the plot
     }
     out["pass_order"] = out["order_p99_ms_slow"] <= 350
-    out["pass_product"] = (out["product_p99_change_pct"] is not None
-                           and abs(out["product_p99_change_pct"]) <= 10)
+    # The verdict uses the drift-corrected figure; both are printed.
+    out["pass_product"] = (out["product_p99_paired_change_pct_median"] is not None
+                           and abs(out["product_p99_paired_change_pct_median"]) <= 10)
     out["pass"] = out["pass_order"] and out["pass_product"]
     return out
 
@@ -301,11 +321,17 @@ def report(runs_path: str, prefix: str, meta: list[str]) -> None:
             lines.append(f"| 1 payment 2 s | phase {p['name']} (provider at "
                          f"{'2 s' if p['provider'] == 'slow' else '20 ms'}): product p99 / order p99 | "
                          f"{p['product_p99_ms']:.2f} ms ({p['products']} reads) / "
-                         f"{p['order_p99_ms']:.1f} ms ({p['orders']} orders) | |")
+                         f"{p['order_p99_ms']:.1f} ms ({p['orders']} orders)"
+                         + (f"; server CPU {p['server_cpu_pct']:.1f} %" if p.get("server_cpu_pct")
+                            is not None else "") + " | |")
         lo, hi = s["product_p99_ms_healthy_range"]
+        pairs = ", ".join(f"{v:+.1f}" for v in s["product_p99_paired_change_pct"])
         lines += [f"| 1 payment 2 s | GET /v1/products/{{id}} p99, median of healthy → of slow phases | "
                   f"{s['product_p99_ms_baseline']:.2f} → {s['product_p99_ms_slow']:.2f} ms "
-                  f"({s['product_p99_change_pct']:+.1f} %; healthy phases {lo:.2f}–{hi:.2f} ms) | "
+                  f"({s['product_p99_change_pct']:+.1f} %; healthy phases {lo:.2f}–{hi:.2f} ms) | |",
+                  f"| 1 payment 2 s | GET /v1/products/{{id}} p99, each slow phase against the mean "
+                  f"of its two healthy neighbours (drift-corrected), median | "
+                  f"{s['product_p99_paired_change_pct_median']:+.1f} % (per slow phase: {pairs} %) | "
                   f"± 10 % — {met(s['pass_product'])} |",
                   f"| 1 payment 2 s | order p99 with the 2 s provider: max / median of slow phases "
                   f"(healthy median) | {s['order_p99_ms_slow']:.1f} / {s['order_p99_ms_slow_median']:.1f} ms "

@@ -21,11 +21,13 @@
 #      healthy, slow, ..., healthy (3 rounds: 4 healthy and 3 slow phases). After each slow phase
 #      an unmeasured 6 s settle run at the same load with the provider healthy again: the payment
 #      breaker (5 s open) closes through half-open and most pending payment.charge jobs finish
-#      before the next healthy phase. Reported per phase: product and order p99; then the median
-#      of the healthy phases' product p99 (the baseline) against the median of the slow phases'
-#      and its relative change, and the order p99 of the slow phases (max and median). Goals:
-#      order p99 <= 350 ms in every slow phase (300 ms payment budget, then pending + a
-#      payment.charge job); GET /v1/products/{id} p99 (slow median) within +-10 % of the baseline.
+#      before the next healthy phase. Reported per phase: product and order p99 and keel-shop's
+#      CPU (% of a core); then the median of the healthy phases' product p99 against the median
+#      of the slow phases', each slow phase's product p99 against the mean of its two healthy
+#      neighbours (drift-corrected: the server's state drifts over a run) and the median of those,
+#      and the order p99 of the slow phases (max and median). Goals: order p99 <= 350 ms in every
+#      slow phase (300 ms payment budget, then pending + a payment.charge job); GET
+#      /v1/products/{id} p99 within +-10 % (the verdict takes the drift-corrected median).
 #   2. recommendation provider (two endpoints), 5 % of responses stalled 100 ms, GET
 #      /v1/products/{id}/recommendations at --rate2 req/s, with hedging off, then on (two keel-shop
 #      processes, same database, same providers). Goal: p99 cut >= 5x for <= 10 % extra upstream
@@ -157,6 +159,18 @@ load() {
     bench_die "keel-load $1 failed: $(tail -n 5 "$WORK/$1.txt")"
 }
 
+# measured_load NAME ARGS...: load, recording keel-shop's CPU ticks and wall time around it into
+# $WORK/NAME.cpu (server CPU per phase: does the slow provider cost the server anything?).
+measured_load() {
+  local before after t0 t1
+  before=$(awk '{print $14 + $15}' "/proc/$SHOP_PID/stat")
+  t0=$(date +%s.%N)
+  load "$@"
+  after=$(awk '{print $14 + $15}' "/proc/$SHOP_PID/stat")
+  t1=$(date +%s.%N)
+  echo "$before $after $t0 $t1" >"$WORK/$1.cpu"
+}
+
 # scenario FILE BASE_URL: writes a keel-load scenario for the shop at BASE_URL.
 products_scenario() {
   cat >"$1" <<TOML
@@ -223,17 +237,17 @@ if want 1; then
     load s1-warmup "$WORK/s1.toml" "$RATE1" "$WARMUP1"
     s1_phases=()
     for ((round = 1; round <= ROUNDS1; round++)); do
-      load "s1-healthy$round" "$WORK/s1.toml" "$RATE1" "$PHASE1"
+      measured_load "s1-healthy$round" "$WORK/s1.toml" "$RATE1" "$PHASE1"
       s1_phases+=("$WORK/s1-healthy$round")
       control "$PAY_URL" '{"route":"payments","latency":{"fixed_ms":2000}}'
-      load "s1-slow$round" "$WORK/s1.toml" "$RATE1" "$PHASE1"
+      measured_load "s1-slow$round" "$WORK/s1.toml" "$RATE1" "$PHASE1"
       s1_phases+=("$WORK/s1-slow$round")
       control "$PAY_URL" '{"route":"payments","latency":{"fixed_ms":20}}'
       # Unmeasured: the payment breaker may have just re-opened (5 s); under load its half-open
       # trials close it, and the pending orders' charge jobs drain, before the next baseline.
       load "s1-settle$round" "$WORK/s1.toml" "$RATE1" 6
     done
-    load "s1-healthy$((ROUNDS1 + 1))" "$WORK/s1.toml" "$RATE1" "$PHASE1"
+    measured_load "s1-healthy$((ROUNDS1 + 1))" "$WORK/s1.toml" "$RATE1" "$PHASE1"
     s1_phases+=("$WORK/s1-healthy$((ROUNDS1 + 1))")
     jobs=$(curl -s --max-time 5 "$SHOP_URL/metrics" | awk '/^keel_shop_payments_total/ { print }' | tr '\n' ';')
     record s1 "${s1_phases[@]}" "payments:$jobs"
