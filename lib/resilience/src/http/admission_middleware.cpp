@@ -90,31 +90,35 @@ asio::awaitable<http::Response> AdmissionMiddleware::Admit(http::Request& reques
                                                            http::RequestContext& context,
                                                            http::Next next,
                                                            const http::RouteOptions* route) {
-  ApplyPriorityHeader(request, context);
-  // One lock-free lookup per request serves both the refusal check and the recording below.
-  ServiceTimeTable::Entry& times = service_times_.Resolve(route);
-  const AdmissionRequest ask = Ask(context, times);
-  // One clock read for the deadline check and the permit's start.
-  TimePoint admitted_at = clock_->Now();
-  Admission admission = controller_.TryAdmit(ask, admitted_at);
-  if (admission.kind == Admission::Kind::kMustQueue) {
-    admission = co_await WaitInQueue(ask, context);
-    admitted_at = clock_->Now();
+  Decision d = Decide(request, context, route);
+  if (d.admission.kind == Admission::Kind::kMustQueue) {
+    d.admission = co_await WaitInQueue(d.ask, context);
+    d.at = clock_->Now();
   }
-  if (admission.kind != Admission::Kind::kAdmitted) {
-    co_return RefusalResponse(admission, ask, context);
+  if (d.admission.kind != Admission::Kind::kAdmitted) {
+    co_return RefusalResponse(d.admission, d.ask, context);
   }
-  AdmissionPermit permit(controller_, admission.in_flight, admitted_at);
+  AdmissionPermit permit(controller_, d.admission.in_flight, d.at);
   http::Response response = co_await next(request, context);
-  Complete(permit, times, &response);
+  Complete(permit, *d.times, &response);
   co_return response;
 }
 
-AdmissionRequest AdmissionMiddleware::Ask(const http::RequestContext& context,
-                                          const ServiceTimeTable::Entry& times) const {
-  return {.priority = context.priority(),
-          .deadline = context.deadline(),
-          .service_time = settings_.deadline_aware ? service_times_.Typical(times) : std::nullopt};
+AdmissionMiddleware::Decision AdmissionMiddleware::Decide(const http::Request& request,
+                                                          http::RequestContext& context,
+                                                          const http::RouteOptions* route) {
+  ApplyPriorityHeader(request, context);
+  // One lock-free lookup per request serves both the refusal check and the recording after it.
+  ServiceTimeTable::Entry& times = service_times_.Resolve(route);
+  Decision d{.times = &times,
+             .ask = {.priority = context.priority(),
+                     .deadline = context.deadline(),
+                     .service_time =
+                         settings_.deadline_aware ? service_times_.Typical(times) : std::nullopt}};
+  // One clock read for the deadline check and the permit's start.
+  d.at = clock_->Now();
+  d.admission = controller_.TryAdmit(d.ask, d.at);
+  return d;
 }
 
 void AdmissionMiddleware::Complete(AdmissionPermit& permit, ServiceTimeTable::Entry& times,
@@ -142,24 +146,20 @@ http::Middleware::BeforeResult AdmissionMiddleware::Before(http::Request& reques
   if (route == nullptr || route->admin) {
     return BeforeResult::kContinue;  // state.pointer stays null: After has nothing to do
   }
-  ApplyPriorityHeader(request, context);
-  ServiceTimeTable::Entry& times = service_times_.Resolve(route);
-  const AdmissionRequest ask = Ask(context, times);
-  const TimePoint admitted_at = clock_->Now();
-  const Admission admission = controller_.TryAdmit(ask, admitted_at);
-  switch (admission.kind) {
+  const Decision d = Decide(request, context, route);
+  switch (d.admission.kind) {
     case Admission::Kind::kAdmitted:
-      state.pointer = &times;
-      state.value = admission.in_flight;
-      state.time = admitted_at.time_since_epoch().count();
+      state.pointer = d.times;
+      state.value = d.admission.in_flight;
+      state.time = d.at.time_since_epoch().count();
       return BeforeResult::kContinue;
-    case Admission::Kind::kMustQueue:
-    case Admission::Kind::kQueued:
+    case Admission::Kind::kMustQueue:  // waiting needs Handle's coroutine; it decides again
+    case Admission::Kind::kQueued:     // (TryAdmit never returns it)
       return BeforeResult::kHandle;
     case Admission::Kind::kRefused:
       break;
   }
-  response = RefusalResponse(admission, ask, context);
+  response = RefusalResponse(d.admission, d.ask, context);
   return BeforeResult::kAnswered;
 }
 

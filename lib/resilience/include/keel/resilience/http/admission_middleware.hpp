@@ -69,8 +69,16 @@ class AdmissionMiddleware final : public http::Middleware {
   [[nodiscard]] AdmissionController& controller() noexcept { return controller_; }
 
  private:
-  [[nodiscard]] AdmissionRequest Ask(const http::RequestContext& context,
-                                     const ServiceTimeTable::Entry& times) const;
+  // The admission decision both forms start with: the priority header, the route's service-time
+  // entry, the request for the controller and TryAdmit's answer at one clock read.
+  struct Decision {
+    ServiceTimeTable::Entry* times = nullptr;
+    AdmissionRequest ask;
+    TimePoint at{};
+    Admission admission;
+  };
+  [[nodiscard]] Decision Decide(const http::Request& request, http::RequestContext& context,
+                                const http::RouteOptions* route);
   // The end of an admitted request: `answered` null when the chain failed.
   void Complete(AdmissionPermit& permit, ServiceTimeTable::Entry& times,
                 const http::Response* answered) noexcept;
