@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdint>
+#include <iterator>
 #include <string>
 
 namespace keel::http {
@@ -52,19 +53,21 @@ std::optional<std::chrono::nanoseconds> ParseGrpcTimeout(std::string_view v) {
 Result<std::optional<std::chrono::nanoseconds>> ClientTimeout(const Headers& headers) {
   using Out = std::optional<std::chrono::nanoseconds>;
   using namespace std::string_view_literals;  // sized: no strlen per request
+  // Precedence order; the first two carry milliseconds, the last gRPC's syntax.
   static constexpr std::string_view kNames[] = {"x-request-timeout"sv,
                                                 "x-yataxi-client-timeoutms"sv, "grpc-timeout"sv};
+  constexpr std::size_t kGrpc = 2;
   // One pass over the fields for all three names (this runs for every request), keeping the
   // first occurrence of each; the precedence below is that of kNames.
-  std::optional<std::string_view> found[3];
+  std::optional<std::string_view> found[std::size(kNames)];
   for (const HeaderField& f : headers) {
-    for (std::size_t i = 0; i < 3; ++i) {
+    for (std::size_t i = 0; i < std::size(kNames); ++i) {
       if (!found[i] && f.name.size() == kNames[i].size() && EqualsIgnoreCase(f.name, kNames[i])) {
         found[i] = f.value;
       }
     }
   }
-  for (std::size_t i = 0; i < 2; ++i) {
+  for (std::size_t i = 0; i < kGrpc; ++i) {
     const std::string_view name = kNames[i];
     if (const auto& v = found[i]) {
       const auto ms = ParseDigits(*v);
@@ -76,7 +79,7 @@ Result<std::optional<std::chrono::nanoseconds>> ClientTimeout(const Headers& hea
       return Out(std::chrono::milliseconds(*ms));
     }
   }
-  if (const auto& v = found[2]) {
+  if (const auto& v = found[kGrpc]) {
     auto t = ParseGrpcTimeout(*v);
     if (!t) {
       return Error(ErrorCode::kInvalidArgument,

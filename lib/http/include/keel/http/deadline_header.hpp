@@ -1,8 +1,8 @@
 // keel/http/deadline_header.hpp — a client's deadline, as sent in request headers.
 //
-// Accepted, in this order: `X-Request-Timeout: <ms>` (keel's own, 1–8 digits),
-// `grpc-timeout: <1–8 digits><H|M|S|m|u|n>` (gRPC's syntax), `X-YaTaxi-Client-TimeoutMs: <ms>`
-// (userver's). A duration, not a time point, because clocks are not synchronised. It only ever
+// Accepted, in this order of precedence: `X-Request-Timeout: <ms>` (keel's own, 1–8 digits),
+// `X-YaTaxi-Client-TimeoutMs: <ms>` (userver's), `grpc-timeout: <1–8 digits><H|M|S|m|u|n>`
+// (gRPC's syntax). A duration, not a time point, because clocks are not synchronised. It only ever
 // tightens the route's own budget.
 //
 //   auto timeout = keel::http::ClientTimeout(request.headers());  // nullopt: none sent
