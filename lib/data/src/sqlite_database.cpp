@@ -89,7 +89,6 @@ void SqliteDatabase::Impl::StartPool(Role& role, std::size_t threads) {
                            .threads = threads,
                            .queue_capacity = settings_.queue_capacity,
                            .retry_after = std::chrono::seconds(1),
-                           .thread_nice = settings_.thread_nice,
                            .idle_scheduling = settings_.idle_scheduling},
       &sink_);
 }

@@ -46,10 +46,10 @@ struct SqliteSettings {
   std::chrono::nanoseconds query_timeout = std::chrono::seconds(5);
   std::chrono::nanoseconds busy_timeout = std::chrono::seconds(5);
   std::size_t statement_cache = 128;  // prepared statements kept per connection
-  // Nice increment of the connection threads (BlockingPoolSettings::thread_nice); not a config
-  // key: an application opens a second database on the same file for background reads with it.
-  int thread_nice = 0;
-  // SCHED_IDLE connection threads (BlockingPoolSettings::idle_scheduling); not a config key either.
+  // The next two are not config keys: an application opens a second database on the same file
+  // for background scans with them (keel-shop's report reads).
+  // SCHED_IDLE connection threads (BlockingPoolSettings::idle_scheduling) that also yield every
+  // ~1000 VM steps inside a query.
   bool idle_scheduling = false;
   // Map the file into memory for reads (PRAGMA mmap_size 256 MiB). Off: pread into the
   // connection's page cache. A connection that scans (a report) runs better without: SQLite
