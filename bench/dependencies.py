@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
 import statistics
 import sys
@@ -91,11 +90,10 @@ def record(key: str, items: list[str]) -> None:
                 "series": [[s["second"], s["p99_ms"], s["completed"], s["p50_ms"], s["p90_ms"]]
                            for s in series],
                 "started_at": summary.get("started_at")})
-            cpu = d.parent / (d.name + ".cpu")  # "ticks_before ticks_after t_before t_after"
+            cpu = d.parent / (d.name + ".cpu")  # "cpu_s_before cpu_s_after t_before t_after"
             if cpu.exists():
-                t0, t1, w0, w1 = (float(x) for x in cpu.read_text().split())
-                hz = os.sysconf("SC_CLK_TCK")
-                out["loads"][-1]["server_cpu_pct"] = (t1 - t0) / hz / (w1 - w0) * 100
+                c0, c1, w0, w1 = (float(x) for x in cpu.read_text().split())
+                out["loads"][-1]["server_cpu_pct"] = (c1 - c0) / (w1 - w0) * 100
     print(json.dumps(out))
 
 

@@ -159,14 +159,14 @@ load() {
     bench_die "keel-load $1 failed: $(tail -n 5 "$WORK/$1.txt")"
 }
 
-# measured_load NAME ARGS...: load, recording keel-shop's CPU ticks and wall time around it into
+# measured_load NAME ARGS...: load, recording keel-shop's CPU seconds and wall time around it into
 # $WORK/NAME.cpu (server CPU per phase: does the slow provider cost the server anything?).
 measured_load() {
   local before after t0 t1
-  before=$(awk '{print $14 + $15}' "/proc/$SHOP_PID/stat")
+  before=$(bench_cpu_seconds "$SHOP_PID")
   t0=$(date +%s.%N)
   load "$@"
-  after=$(awk '{print $14 + $15}' "/proc/$SHOP_PID/stat")
+  after=$(bench_cpu_seconds "$SHOP_PID")
   t1=$(date +%s.%N)
   echo "$before $after $t0 $t1" >"$WORK/$1.cpu"
 }
