@@ -1,4 +1,5 @@
 #include "connection.hpp"
+#include "read_readiness.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -165,9 +166,16 @@ void Connection::MakeRoom() {
 bool Connection::ReadAvailable() {
   MakeRoom();
   boost::system::error_code ec;
-  const std::size_t n = socket_.read_some(asio::buffer(in_.get() + end_, in_capacity_ - end_), ec);
+  const std::size_t room = in_capacity_ - end_;
+  const std::size_t n = socket_.read_some(asio::buffer(in_.get() + end_, room), ec);
   if (ec) {
-    return false;  // would block, EOF or error: the following ReadMore sees it again
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      detail::MarkReceiveQueueEmpty(socket_);
+    }
+    return false;  // would block, EOF or error: the following read sees it again
+  }
+  if (n < room) {
+    detail::MarkReceiveQueueEmpty(socket_);
   }
   end_ += n;
   return true;
@@ -178,9 +186,12 @@ asio::awaitable<bool> Connection::ReadMore() {
   MakeRoom();
   for (;;) {
     boost::system::error_code ec;
-    const std::size_t n =
-        socket_.read_some(asio::buffer(in_.get() + end_, in_capacity_ - end_), ec);
+    const std::size_t room = in_capacity_ - end_;
+    const std::size_t n = socket_.read_some(asio::buffer(in_.get() + end_, room), ec);
     if (!ec) {
+      if (n < room) {
+        detail::MarkReceiveQueueEmpty(socket_);
+      }
       end_ += n;
       co_return true;
     }
@@ -667,21 +678,30 @@ asio::awaitable<void> Connection::Run() {
       break;
     }
     if (begin_ == end_) {
-      // Idle between requests: wait by reading into a small retained buffer. A read lets Asio try
-      // the socket once and otherwise park the read without an epoll_ctl (async_wait re-arms the
-      // descriptor with EPOLL_CTL_MOD on every call, a syscall per keep-alive request).
+      // Idle between requests: wait by reading into a small retained buffer. A parked read costs
+      // no syscall (async_wait re-arms the descriptor with EPOLL_CTL_MOD on every call).
       begin_ = end_ = 0;
       RetainIdleBuffer();
       if (close_requested_ || shared.draining.load()) {
         break;
       }
       SetPhase(Phase::kIdle, shared.settings.keepalive_timeout);
-      auto [ec, n] =
-          co_await socket_.async_read_some(asio::buffer(in_.get(), in_capacity_), kAwait);
-      if (ec || n == 0 || timed_out_ || close_requested_) {
-        break;
+      // Try the socket here only when its queue is not known to be empty (a recv of ours cannot
+      // leave a completion to run after the next epoll_wait, as Asio's speculative one does). Then
+      // park: the read completes inside the reactor's handling of the next readiness event, with no
+      // other event handled since its recv, so a short read there proves the queue empty again.
+      if (!detail::ReadTriesSocketFirst(socket_) || !ReadAvailable()) {
+        const bool parks = !detail::ReadTriesSocketFirst(socket_);
+        auto [ec, n] =
+            co_await socket_.async_read_some(asio::buffer(in_.get(), in_capacity_), kAwait);
+        if (ec || n == 0 || timed_out_ || close_requested_) {
+          break;
+        }
+        if (parks && n < in_capacity_) {
+          detail::MarkReceiveQueueEmpty(socket_);
+        }
+        end_ = n;
       }
-      end_ = n;
       request_started_ = Clock::now();
       SetPhase(Phase::kHeader, shared.settings.header_timeout, request_started_);
       continue;  // parse what arrived; read more only if the head is incomplete

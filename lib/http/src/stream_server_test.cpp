@@ -2,11 +2,7 @@
 // chunk per write, the last chunk, the connection reused), heartbeats between events, the end of
 // the stream at the request deadline without stream_timeout, a producer that throws, drain, and
 // the producer's waits cancelled when the client goes away.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <boost/asio/steady_timer.hpp>
@@ -21,6 +17,7 @@
 #include "keel/http/router.hpp"
 #include "keel/http/server.hpp"
 #include "keel/http/stream.hpp"
+#include "keel/testing/loopback_client.hpp"
 
 namespace keel::http {
 namespace {
@@ -28,54 +25,7 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-// A blocking loopback client with a receive timeout.
-class Client {
- public:
-  explicit Client(std::uint16_t port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    timeval tv{.tv_sec = 0, .tv_usec = 100'000};
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  }
-  ~Client() { Close(); }
-  void Send(std::string_view data) {
-    EXPECT_EQ(::send(fd_, data.data(), data.size(), MSG_NOSIGNAL),
-              static_cast<ssize_t>(data.size()));
-  }
-  // Reads until `marker` is in what was received (then returns true) or `timeout` passes.
-  bool ReadUntil(std::string_view marker, std::chrono::milliseconds timeout = 3000ms) {
-    const auto deadline = Clock::now() + timeout;
-    while (received_.find(marker) == std::string::npos) {
-      if (Clock::now() >= deadline) {
-        return false;
-      }
-      char buf[4096];
-      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-      if (n == 0) {
-        return received_.find(marker) != std::string::npos;
-      }
-      if (n > 0) {
-        received_.append(buf, static_cast<std::size_t>(n));
-      }
-    }
-    return true;
-  }
-  void Close() {
-    if (fd_ >= 0) {
-      ::close(fd_);
-      fd_ = -1;
-    }
-  }
-  std::string& received() { return received_; }
-
- private:
-  int fd_ = -1;
-  std::string received_;
-};
+using Client = testing::LoopbackClient;
 
 // The chunks of a chunked body (without the last, empty one); fails the test on bad framing.
 std::vector<std::string> Chunks(std::string_view body) {
