@@ -4,17 +4,20 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
 #include <mutex>
 #include <new>
+#include <span>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "keel/core/stage_account.hpp"
 #include "text.hpp"
 
 namespace keel::observe {
@@ -34,6 +37,10 @@ std::string_view LogLevelName(LogLevel level) noexcept {
 }
 
 namespace {
+
+// Access-log field of each stage's time, in Stage order (StageName plus the unit).
+constexpr std::array<std::string_view, kStageCount> kStageFieldNames = {
+    "read_ms", "queue_ms", "app_ms", "write_ms", "db_ms", "cache_ms", "upstream_ms"};
 
 // RFC 3339 UTC with milliseconds: "2026-11-23T09:04:27.123Z".
 void AppendTimestamp(std::string& out, std::chrono::system_clock::time_point now) {
@@ -205,6 +212,12 @@ void Logger::Log(LogLevel level, std::string_view msg,
   }
 }
 
+void Logger::Log(LogLevel level, std::string_view msg, std::span<const LogField> fields) noexcept {
+  if (Enabled(level)) {
+    Write(level, msg, fields);
+  }
+}
+
 void Logger::Log(LogLevel level, std::string_view msg, const http::RequestContext& request,
                  std::initializer_list<LogField> fields) noexcept {
   if (!Enabled(level)) {
@@ -303,17 +316,29 @@ void AccessLog::Record(const http::CompletedRequest& request) noexcept {
   if (!logger_.Enabled(LogLevel::kInfo) || !ShouldLog(request)) {
     return;
   }
-  const double duration_ms = static_cast<double>(request.duration.count()) / 1e6;
-  logger_.Log(LogLevel::kInfo, "request",
-              {{"request_id", request.request_id},
-               {"route", request.route},
-               {"method", request.method_text},
-               {"path", request.target},
-               {"status", request.status},
-               {"duration_ms", duration_ms, 3},
-               {"bytes", request.bytes_out},
-               {"bytes_in", request.bytes_in},
-               {"remote", request.remote_addr}});
+  const auto ms = [](std::chrono::nanoseconds d) { return static_cast<double>(d.count()) / 1e6; };
+  // The request's fields, then its latency-budget account: the time of each stage that ran, and
+  // the number of database queries, so a slow request's line says where its time went.
+  constexpr std::size_t kBaseFields = 9;
+  std::array<LogField, kBaseFields + kStageCount + 1> fields{
+      LogField("request_id", request.request_id), LogField("route", request.route),
+      LogField("method", request.method_text),    LogField("path", request.target),
+      LogField("status", request.status),         LogField("duration_ms", ms(request.duration), 3),
+      LogField("bytes", request.bytes_out),       LogField("bytes_in", request.bytes_in),
+      LogField("remote", request.remote_addr)};
+  std::size_t used = kBaseFields;
+  if (request.stages != nullptr) {
+    for (std::size_t i = 0; i < kStageCount; ++i) {
+      const auto stage = static_cast<Stage>(i);
+      if (request.stages->Count(stage) > 0) {
+        fields[used++] = LogField(kStageFieldNames[i], ms(request.stages->Total(stage)), 3);
+      }
+    }
+    if (const std::uint32_t queries = request.stages->Count(Stage::kDb); queries > 0) {
+      fields[used++] = LogField("db_queries", queries);
+    }
+  }
+  logger_.Log(LogLevel::kInfo, "request", std::span<const LogField>(fields.data(), used));
 }
 
 }  // namespace keel::observe

@@ -236,6 +236,28 @@ TEST(AccessLogTest, FormatsRequestLine) {
             R"("bytes":42,"bytes_in":3,"remote":"10.0.0.1:5555"})");
 }
 
+TEST(AccessLogTest, CarriesTheTimeOfEachStageThatRanAndTheQueryCount) {
+  TempLog out;
+  Logger logger({.fd = out.fd()});
+  AccessLog access(logger, {.mode = AccessLogMode::kOn});
+  StageAccount stages;
+  stages.Add(Stage::kHandler, std::chrono::microseconds(25'500));
+  stages.Add(Stage::kDb, std::chrono::microseconds(1'000));
+  stages.Add(Stage::kDb, std::chrono::microseconds(2'250));
+  stages.Add(Stage::kUpstream, std::chrono::microseconds(20'000));
+  http::CompletedRequest r = MakeRequest();
+  r.stages = &stages;
+  access.Record(r);
+  logger.Flush();
+  const auto lines = out.Lines();
+  ASSERT_EQ(lines.size(), 1u);
+  // Stages that did not run (read, queue, write, cache) are left out.
+  EXPECT_NE(lines[0].find(R"("remote":"10.0.0.1:5555","app_ms":25.500,"db_ms":3.250,)"
+                          R"("upstream_ms":20.000,"db_queries":2})"),
+            std::string::npos)
+      << lines[0];
+}
+
 TEST(AccessLogTest, OffLogsNothing) {
   TempLog out;
   Logger logger({.fd = out.fd()});

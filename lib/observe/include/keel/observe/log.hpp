@@ -42,6 +42,7 @@ enum class LogLevel : std::uint8_t { kDebug, kInfo, kWarn, kError };
 // One key/value of a log line. Holds views: it lives only for the Log() call that formats it.
 class LogField {
  public:
+  LogField() noexcept = default;  // a slot of a field array filled at run time
   LogField(std::string_view key, std::string_view value) noexcept : key_(key), value_(value) {}
   // Without this overload a string literal would convert to bool, not to string_view.
   LogField(std::string_view key, const char* value) noexcept
@@ -88,6 +89,8 @@ class Logger {
   // Never blocks on I/O: formats the line and queues it, or drops it when the queue is full.
   void Log(LogLevel level, std::string_view msg,
            std::initializer_list<LogField> fields = {}) noexcept;
+  // The same with a field list built at run time.
+  void Log(LogLevel level, std::string_view msg, std::span<const LogField> fields) noexcept;
   // A line about one request: carries its request_id and route before `fields`, so every line a
   // request causes can be found by its id.
   void Log(LogLevel level, std::string_view msg, const http::RequestContext& request,
