@@ -65,6 +65,14 @@ void AddSqliteConfig(ConfigSchema& schema, std::string_view prefix, std::string_
               .description = "Prepared statements kept per connection.",
               .min = 1,
               .max = 100000});
+  schema.Add({.name = Key(prefix, "wal_checkpoint_pages"),
+              .type = T::kInt,
+              .default_value = "1000",
+              .description = "WAL size (pages) past which a background thread checkpoints it, so "
+                             "no transaction waits for a checkpoint; 0 = SQLite's automatic "
+                             "checkpoint inside the committing transaction.",
+              .min = 0,
+              .max = 1000000});
 }
 
 SqliteSettings SqliteSettingsFromConfig(const Config& config, std::string_view prefix) {
@@ -80,6 +88,8 @@ SqliteSettings SqliteSettingsFromConfig(const Config& config, std::string_view p
   s.query_timeout = config.GetDuration(Key(prefix, "query_timeout"));
   s.busy_timeout = config.GetDuration(Key(prefix, "busy_timeout"));
   s.statement_cache = static_cast<std::size_t>(config.GetInt(Key(prefix, "statement_cache")));
+  s.wal_checkpoint_pages =
+      static_cast<std::size_t>(config.GetInt(Key(prefix, "wal_checkpoint_pages")));
   return s;
 }
 
@@ -95,6 +105,10 @@ Result<void> ValidateSqliteSettings(const SqliteSettings& s) {
   }
   if (s.statement_cache < 1) {
     return Invalid(s, "statement_cache must be at least 1");
+  }
+  if (s.wal_checkpoint_pages > 1000000) {
+    return Invalid(s, "wal_checkpoint_pages must be 0..1000000, got " +
+                          std::to_string(s.wal_checkpoint_pages));
   }
   if (s.acquire_timeout <= Duration::zero() || s.query_timeout <= Duration::zero() ||
       s.busy_timeout <= Duration::zero()) {

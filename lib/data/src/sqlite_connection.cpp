@@ -130,4 +130,28 @@ Result<void> SqliteConnection::RunScript(std::string_view name, std::string_view
   return {};
 }
 
+void SqliteConnection::OnWalCommit(WalCommitHook hook, void* context) noexcept {
+  wal_hook_ = hook;
+  wal_hook_context_ = context;
+  // Null: no hook and no automatic checkpoint either (only while the database closes).
+  sqlite3_wal_hook(db_.get(), hook != nullptr ? &SqliteConnection::OnWal : nullptr, this);
+}
+
+int SqliteConnection::OnWal(void* self, sqlite3*, const char*, int pages) noexcept {
+  auto* c = static_cast<SqliteConnection*>(self);
+  c->wal_hook_(c->wal_hook_context_, *c, pages);
+  return SQLITE_OK;
+}
+
+Result<void> SqliteConnection::CheckpointPassive(int& wal_pages, int& checkpointed_pages) {
+  wal_pages = checkpointed_pages = 0;
+  const int rc = sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                           &wal_pages, &checkpointed_pages);
+  if (rc != SQLITE_OK && rc != SQLITE_BUSY) {  // BUSY: another checkpoint is running
+    return Error(ErrorCode::kInternal,
+                 std::string("WAL checkpoint failed: ") + sqlite3_errmsg(db_.get()));
+  }
+  return {};
+}
+
 }  // namespace keel::data::detail

@@ -52,10 +52,20 @@ class SqliteConnection {
   }
   [[nodiscard]] const StatementCache& statements() const noexcept { return cache_; }
 
+  // Replaces SQLite's automatic checkpoint (which runs inside the commit that pushes the WAL past
+  // 1,000 pages, fsyncs included) with `hook`, called on the committing thread after each commit
+  // with the WAL's size in pages; the hook may checkpoint through `self` (CheckpointPassive).
+  using WalCommitHook = void (*)(void* context, SqliteConnection& self, int wal_pages);
+  void OnWalCommit(WalCommitHook hook, void* context) noexcept;
+  // One PASSIVE checkpoint (copies what no reader still needs, never waits for readers or the
+  // writer). Fills the WAL's size and how many of its pages are now in the database file.
+  [[nodiscard]] Result<void> CheckpointPassive(int& wal_pages, int& checkpointed_pages);
+
  private:
   SqliteConnection(sqlite3* db, const ConnectionOptions& options);
   [[nodiscard]] Result<void> ApplyPragmas(const ConnectionOptions& options);
   static int OnProgress(void* self) noexcept;
+  static int OnWal(void* self, sqlite3* db, const char* schema, int pages) noexcept;
 
   // Arms the progress handler for one statement and disarms it when the statement is done.
   class InterruptScope {
@@ -79,6 +89,8 @@ class SqliteConnection {
   StatementCache cache_;
   TimePoint interrupt_at_ = TimePoint::max();
   bool yield_in_queries_ = false;
+  WalCommitHook wal_hook_ = nullptr;
+  void* wal_hook_context_ = nullptr;
 };
 
 }  // namespace keel::data::detail

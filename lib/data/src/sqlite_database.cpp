@@ -51,7 +51,11 @@ Result<void> SqliteDatabase::Impl::Open() {
   if (opened) {
     opened = OpenRole(readers_, settings_.readers, false);
   }
+  if (opened) {
+    opened = StartCheckpointer();
+  }
   if (!opened) {
+    StopCheckpointer();
     readers_.connections.Clear();
     writer_.connections.Clear();
     return opened;
@@ -81,6 +85,38 @@ Result<void> SqliteDatabase::Impl::OpenRole(Role& role, std::size_t connections,
   return {};
 }
 
+Result<void> SqliteDatabase::Impl::StartCheckpointer() {
+  if (settings_.wal_checkpoint_pages == 0) {
+    return {};
+  }
+  // Read-write (a checkpoint writes the database file); no statements, no memory map.
+  auto conn = detail::SqliteConnection::Open({.path = settings_.path,
+                                              .writer = true,
+                                              .busy_timeout = settings_.busy_timeout,
+                                              .statement_cache = 1,
+                                              .memory_mapped = false});
+  if (!conn) {
+    return std::move(conn).error();
+  }
+  checkpointer_ = std::make_unique<detail::WalCheckpointer>(
+      std::move(*conn), settings_.wal_checkpoint_pages, sink_, settings_.name);
+  auto writer = writer_.connections.Acquire();
+  checkpointer_->Watch(*writer);
+  return {};
+}
+
+void SqliteDatabase::Impl::StopCheckpointer() {
+  if (checkpointer_ == nullptr) {
+    return;
+  }
+  {
+    auto writer = writer_.connections.Acquire();  // no pool thread runs: free at once
+    writer->OnWalCommit(nullptr, nullptr);
+  }
+  checkpointer_->Stop();
+  checkpointer_.reset();
+}
+
 void SqliteDatabase::Impl::StartPool(Role& role, std::size_t threads) {
   // One thread per connection: a task on a worker always finds a free connection, and the
   // pool's bounded queue is the wait for one (bounded by acquire_timeout and the deadline).
@@ -100,6 +136,7 @@ void SqliteDatabase::Impl::Close() {
       role->pool->Stop();  // joins the workers: no connection is in use afterwards
     }
   }
+  StopCheckpointer();
   readers_.connections.Clear();  // readers before the writer, whose close checkpoints the WAL
   writer_.connections.Clear();
 }

@@ -14,6 +14,7 @@
 #include "keel/data/sqlite_database.hpp"
 #include "sqlite_metrics.hpp"
 #include "sqlite_tx.hpp"
+#include "wal_checkpointer.hpp"
 
 namespace keel::data {
 
@@ -51,6 +52,8 @@ class SqliteDatabase::Impl {
   boost::asio::awaitable<Result<T>> Submit(Role& role, std::string_view name, TimePoint started,
                                            const CallOptions& options, Fn fn);
   [[nodiscard]] Result<void> OpenRole(Role& role, std::size_t connections, bool writer);
+  [[nodiscard]] Result<void> StartCheckpointer();
+  void StopCheckpointer();
   void StartPool(Role& role, std::size_t threads);
   [[nodiscard]] Error NotOpen() const;
 
@@ -60,6 +63,7 @@ class SqliteDatabase::Impl {
   detail::QueryMetrics queries_;
   Role writer_;
   Role readers_;
+  std::unique_ptr<detail::WalCheckpointer> checkpointer_;  // null: SQLite's own checkpoints
   std::atomic<bool> open_{false};
 };
 

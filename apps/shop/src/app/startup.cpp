@@ -46,6 +46,7 @@ keel::data::SqliteSettings BackgroundReadSettings(const keel::data::SqliteSettin
   reads.readers = 1;
   reads.idle_scheduling = true;
   reads.memory_mapped = false;
+  reads.wal_checkpoint_pages = 0;  // it never commits: no checkpointer thread
   return reads;
 }
 

@@ -46,6 +46,10 @@ struct SqliteSettings {
   std::chrono::nanoseconds query_timeout = std::chrono::seconds(5);
   std::chrono::nanoseconds busy_timeout = std::chrono::seconds(5);
   std::size_t statement_cache = 128;  // prepared statements kept per connection
+  // WAL pages past which a background thread checkpoints (wal_checkpointer.hpp), so that no
+  // transaction waits for a checkpoint's copy and fsync; 0 = SQLite's automatic checkpoint, run
+  // by the commit that crosses 1,000 pages.
+  std::size_t wal_checkpoint_pages = 1000;
   // The next two are not config keys: an application opens a second database on the same file
   // for background scans with them (keel-shop's report reads).
   // SCHED_IDLE connection threads (BlockingPoolSettings::idle_scheduling) that also yield every
@@ -59,7 +63,7 @@ struct SqliteSettings {
 };
 
 // Declares <prefix>.path, .readers, .queue_capacity, .acquire_timeout, .query_timeout,
-// .busy_timeout, .statement_cache (prefix e.g. "db").
+// .busy_timeout, .statement_cache, .wal_checkpoint_pages (prefix e.g. "db").
 void AddSqliteConfig(ConfigSchema& schema, std::string_view prefix, std::string_view default_path);
 // The settings under <prefix>; `name` (the metric label) is the prefix with '.' as '_'.
 [[nodiscard]] SqliteSettings SqliteSettingsFromConfig(const Config& config,
