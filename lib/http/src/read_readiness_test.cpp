@@ -19,6 +19,7 @@
 #include "keel/http/router.hpp"
 #include "keel/http/server.hpp"
 #include "keel/testing/loopback_client.hpp"
+#include "loopback_server_test_support.hpp"
 
 namespace keel::http {
 namespace {
@@ -79,7 +80,7 @@ TEST(ReadReadinessTest, BytesArrivingWhileNoReadIsParkedAreReadAtOnce) {
   EXPECT_EQ(got, 4u);
 }
 
-class KeepAliveReadTest : public ::testing::Test {
+class KeepAliveReadTest : public LoopbackServerTest {
  protected:
   void SetUp() override {
     router_.Get("/fast", [](Request&, RequestContext&) -> asio::awaitable<Response> {
@@ -91,27 +92,12 @@ class KeepAliveReadTest : public ::testing::Test {
       co_return Response::Text(200, "slow");
     });
     ServerSettings settings;
-    settings.listen = "127.0.0.1:0";
     // A lost readiness event would stall a connection until one of these: far beyond the waits
     // below, so a stall fails the test.
     settings.keepalive_timeout = 30s;
     settings.header_timeout = 30s;
-    server_ = std::make_unique<Server>(runtime_, settings, router_, admin_, nullptr, nullptr);
-    ASSERT_TRUE(server_->Start().ok());
-    thread_ = std::thread([this] { runtime_.Run(); });
+    Start(settings);
   }
-  void TearDown() override {
-    runtime_.Stop();
-    if (thread_.joinable()) {
-      thread_.join();
-    }
-  }
-
-  Router router_;
-  Router admin_;
-  std::unique_ptr<Server> server_;
-  Runtime runtime_{{.threads = 1}};
-  std::thread thread_;
 };
 
 constexpr std::string_view kFast = "GET /fast HTTP/1.1\r\nHost: x\r\n\r\n";

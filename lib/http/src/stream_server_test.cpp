@@ -18,6 +18,7 @@
 #include "keel/http/server.hpp"
 #include "keel/http/stream.hpp"
 #include "keel/testing/loopback_client.hpp"
+#include "loopback_server_test_support.hpp"
 
 namespace keel::http {
 namespace {
@@ -54,27 +55,7 @@ std::string BodyOf(const std::string& response) {
   return head_end == std::string::npos ? std::string() : response.substr(head_end + 4);
 }
 
-class StreamServerTest : public ::testing::Test {
- protected:
-  void Start(ServerSettings settings = {}) {
-    settings.listen = "127.0.0.1:0";
-    server_ = std::make_unique<Server>(runtime_, settings, router_, admin_, nullptr, nullptr);
-    ASSERT_TRUE(server_->Start().ok());
-    thread_ = std::thread([this] { runtime_.Run(); });
-  }
-  void TearDown() override {
-    runtime_.Stop();
-    if (thread_.joinable()) {
-      thread_.join();
-    }
-  }
-
-  Router router_;
-  Router admin_;
-  std::unique_ptr<Server> server_;
-  Runtime runtime_{{.threads = 1}};  // destroyed first: coroutines go before the server
-  std::thread thread_;
-};
+using StreamServerTest = LoopbackServerTest;
 
 boost::asio::awaitable<void> SendTwo(ResponseStream& stream) {
   const ServerSentEvent a{.data = "a"};
