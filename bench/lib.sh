@@ -5,8 +5,8 @@
 #   - Servers are pinned to CPU $BENCH_SERVER_CPU (0), load generators to $BENCH_CLIENT_CPU (1).
 #   - bench_start sets the global BENCH_PID (a function run in $(...) cannot own a background job)
 #     and records the PID in BENCH_PIDS so that bench_cleanup (install it with a trap) stops it.
-#   - CPU figures are seconds (utime+stime over CLK_TCK) summed over a process and its live
-#     descendants (nginx master + worker); memory figures are KiB.
+#   - CPU figures are seconds on a CPU (schedstat, see bench_cpu_seconds) summed over a process and
+#     its live descendants (nginx master + worker); memory figures are KiB.
 #   - Progress goes to stderr (bench_log); stdout is left to results.
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
