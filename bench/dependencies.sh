@@ -131,7 +131,13 @@ start_fake() {
 
 # control URL JSON: set a fake-upstream route plan.
 control() {
-  curl -sf -o /dev/null --max-time 2 -X POST "$1/_control" -d "$2" || bench_die "control $1 failed: $2"
+  # Retried: fake-upstream shares CPU 1 with keel-load, and a lost switch voids scenario 3.
+  local attempt
+  for attempt in 1 2 3; do
+    curl -sf -o /dev/null --max-time 3 -X POST "$1/_control" -d "$2" && return 0
+    bench_log "control $1 failed (attempt $attempt): $2"
+  done
+  bench_die "control $1 failed: $2"
 }
 
 # start_shop NAME ARGS...: keel-shop serve on CPU 0, 1 I/O thread; sets SHOP_URL and SHOP_PID.
