@@ -27,6 +27,10 @@ constexpr std::size_t kIdleBuffer = 1024;
 constexpr std::size_t kMaxRetainedOut = 64 * 1024;
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 
+bool WouldBlock(const boost::system::error_code& ec) {
+  return ec == asio::error::would_block || ec == asio::error::try_again;
+}
+
 bool ValidRequestId(std::string_view id) {
   if (id.empty() || id.size() > 64) {
     return false;
@@ -162,40 +166,36 @@ void Connection::MakeRoom() {
   }
 }
 
-// Reads what the socket already holds, without waiting. True when bytes arrived.
-bool Connection::ReadAvailable() {
+// One read of what the socket holds into in_[end_..), without waiting. What it shows about the
+// socket's queue — emptied by a short read or found empty — goes to the reactor
+// (read_readiness.hpp). Returns the read's error: would_block when nothing was there.
+boost::system::error_code Connection::ReadNow() {
   MakeRoom();
   boost::system::error_code ec;
   const std::size_t room = in_capacity_ - end_;
   const std::size_t n = socket_.read_some(asio::buffer(in_.get() + end_, room), ec);
-  if (ec) {
-    if (ec == asio::error::would_block || ec == asio::error::try_again) {
-      detail::MarkReceiveQueueEmpty(socket_);
-    }
-    return false;  // would block, EOF or error: the following read sees it again
-  }
-  if (n < room) {
+  if (ec ? WouldBlock(ec) : n < room) {
     detail::MarkReceiveQueueEmpty(socket_);
   }
-  end_ += n;
-  return true;
+  if (!ec) {
+    end_ += n;
+  }
+  return ec;
+}
+
+// True when bytes arrived; would block, EOF or error: the following read sees it again.
+bool Connection::ReadAvailable() {
+  return !ReadNow();
 }
 
 // Reads at least one byte into in_[end_..). Returns false on EOF, error or timeout.
 asio::awaitable<bool> Connection::ReadMore() {
-  MakeRoom();
   for (;;) {
-    boost::system::error_code ec;
-    const std::size_t room = in_capacity_ - end_;
-    const std::size_t n = socket_.read_some(asio::buffer(in_.get() + end_, room), ec);
+    const boost::system::error_code ec = ReadNow();
     if (!ec) {
-      if (n < room) {
-        detail::MarkReceiveQueueEmpty(socket_);
-      }
-      end_ += n;
       co_return true;
     }
-    if (ec != asio::error::would_block && ec != asio::error::try_again) {
+    if (!WouldBlock(ec)) {
       co_return false;
     }
     auto [wait_ec] = co_await socket_.async_wait(asio::ip::tcp::socket::wait_read, kAwait);

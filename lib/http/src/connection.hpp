@@ -49,6 +49,7 @@ class Connection {
   boost::asio::awaitable<bool> ReadMore();
   void MakeRoom();       // ensures in_ has free space after end_ (compacts or grows)
   bool ReadAvailable();  // non-blocking read of what the socket holds; true when bytes arrived
+  boost::system::error_code ReadNow();  // the read behind both, with the reactor hint
   void RetainIdleBuffer();
   boost::asio::awaitable<bool> Flush();
   bool WriteNow();
