@@ -143,15 +143,17 @@ int SqliteConnection::OnWal(void* self, sqlite3*, const char*, int pages) noexce
   return SQLITE_OK;
 }
 
-Result<void> SqliteConnection::CheckpointPassive(int& wal_pages, int& checkpointed_pages) {
-  wal_pages = checkpointed_pages = 0;
-  const int rc = sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
-                                           &wal_pages, &checkpointed_pages);
-  if (rc != SQLITE_OK && rc != SQLITE_BUSY) {  // BUSY: another checkpoint is running
+Result<bool> SqliteConnection::CheckpointPassive() {
+  const int rc =
+      sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  if (rc == SQLITE_BUSY) {
+    return false;  // another connection (another process) is checkpointing
+  }
+  if (rc != SQLITE_OK) {
     return Error(ErrorCode::kInternal,
                  std::string("WAL checkpoint failed: ") + sqlite3_errmsg(db_.get()));
   }
-  return {};
+  return true;
 }
 
 }  // namespace keel::data::detail

@@ -57,9 +57,9 @@ class SqliteConnection {
   // with the WAL's size in pages; the hook may checkpoint through `self` (CheckpointPassive).
   using WalCommitHook = void (*)(void* context, SqliteConnection& self, int wal_pages);
   void OnWalCommit(WalCommitHook hook, void* context) noexcept;
-  // One PASSIVE checkpoint (copies what no reader still needs, never waits for readers or the
-  // writer). Fills the WAL's size and how many of its pages are now in the database file.
-  [[nodiscard]] Result<void> CheckpointPassive(int& wal_pages, int& checkpointed_pages);
+  // One PASSIVE checkpoint: copies what no reader still needs, never waits for readers or the
+  // writer. False when another connection was checkpointing (nothing was done).
+  [[nodiscard]] Result<bool> CheckpointPassive();
 
  private:
   SqliteConnection(sqlite3* db, const ConnectionOptions& options);

@@ -47,24 +47,24 @@ void WalCheckpointer::OnCommit(void* self, SqliteConnection& writer, int wal_pag
   auto* c = static_cast<WalCheckpointer*>(self);
   c->wal_pages_.Set(static_cast<double>(wal_pages));
   if (wal_pages >= c->pages_ * kBackstopFactor) {
-    std::lock_guard checkpointing(c->checkpointing_);
-    int wal = 0;
-    int copied = 0;
-    if (writer.CheckpointPassive(wal, copied)) {
+    std::lock_guard checkpointing(c->checkpointing_);  // after a background one in progress
+    if (auto ran = writer.CheckpointPassive(); ran && *ran) {
       c->writer_checkpoints_.Add();
     }
     return;
   }
-  // Every commit reports the whole WAL, which keeps growing until a checkpoint has copied all of
-  // it: only the first commit past the mark takes the mutex.
-  if (wal_pages < c->pages_ || c->pending_.exchange(true, std::memory_order_acq_rel)) {
+  if (wal_pages < c->pages_) {
     return;
   }
+  bool wake = false;
   {
     std::lock_guard lock(c->mutex_);
+    wake = !c->requested_;  // every commit past the mark reports it until the WAL restarts
     c->requested_ = true;
   }
-  c->wake_.notify_one();
+  if (wake) {
+    c->wake_.notify_one();
+  }
 }
 
 void WalCheckpointer::Run() {
@@ -79,20 +79,15 @@ void WalCheckpointer::Run() {
     }
     requested_ = false;
     lock.unlock();
-    pending_.store(false, std::memory_order_release);
-    const auto started = std::chrono::steady_clock::now();
-    int wal = 0;
-    int copied = 0;
-    // A failed checkpoint (I/O error) leaves the WAL to the next request; SQLite's own
-    // checkpoint when the writer closes still runs.
-    bool done = false;
     {
       std::lock_guard checkpointing(checkpointing_);
-      done = connection_->CheckpointPassive(wal, copied).ok();
-    }
-    if (done) {
-      checkpoints_.Add();
-      duration_.Record(std::chrono::steady_clock::now() - started);
+      const auto started = std::chrono::steady_clock::now();
+      // A failed checkpoint (an I/O error) leaves the WAL to the next request; SQLite's own
+      // checkpoint when the writer closes still runs.
+      if (auto ran = connection_->CheckpointPassive(); ran && *ran) {
+        checkpoints_.Add();
+        duration_.Record(std::chrono::steady_clock::now() - started);
+      }
     }
     lock.lock();
   }
