@@ -9,7 +9,8 @@ usage() {
   cat <<EOF2
 Usage: bench/cpu_ab.sh [OPTIONS] SERVER...
 
-Each SERVER is a keel-hello binary (run with --threads 1 --set log.access=off) or the word nginx.
+Each SERVER is a keel-hello binary (started as http_peers.sh starts keel: \$BENCH_KEEL_THREADS I/O
+threads (1), access log off, \$BENCH_KEEL_EXTRA_ARGS appended) or the word nginx.
 Per round, every server in turn is started on CPU $BENCH_SERVER_CPU, warmed up for 1 s, then loaded
 for --duration seconds by h2load --h1 with 64 connections at --rate requests/s in total, on CPU
 $BENCH_CLIENT_CPU; its CPU time over the measured run (exact, from /proc/PID/task/*/schedstat) is
@@ -60,8 +61,7 @@ for ((r = 1; r <= rounds; r++)); do
     if [ "$s" = nginx ]; then
       bench_start_server nginx "$port" "$work/server-$i.log"
     else
-      bench_start "$s" "$port" "$work/server-$i.log" 15 "$s" --listen "127.0.0.1:$port" \
-        --threads 1 --set log.access=off
+      BENCH_KEEL_HELLO=$s bench_start_server keel "$port" "$work/server-$i.log"
     fi
     url=http://127.0.0.1:$port$path
     taskset -c "$BENCH_CLIENT_CPU" h2load --h1 -c64 --rps "$per_conn" -D 1 "$url" >/dev/null
