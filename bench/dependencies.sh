@@ -9,7 +9,9 @@
 # tools/keel-load/keel-load (or $BENCH_KEEL_SHOP, $BENCH_FAKE_UPSTREAM, $BENCH_KEEL_LOAD), taskset,
 # curl, sqlite3 and /usr/bin/python3 (standard library only). keel-shop runs with 1 I/O thread on
 # CPU 0; keel-load and the fake providers on CPU 1. Load is open-loop (keel-load: latency from the
-# scheduled send time, no coordinated omission).
+# scheduled send time, no coordinated omission). $BENCH_SHOP_EXTRA_ARGS are appended to every
+# keel-shop's flags: BENCH_SHOP_EXTRA_ARGS="--set log.access=on" logs each request with its stage
+# times (db_ms, upstream_ms, ...) into the kept scratch directory, to see where a slow one waited.
 #
 # Scenarios (each starts its own keel-shop and fake-upstream processes on one seeded database):
 #   1. payment provider at 2 s latency. One keel-load mix at --rate1 req/s (default 1000): POST
@@ -141,13 +143,15 @@ control() {
 }
 
 # start_shop NAME ARGS...: keel-shop serve on CPU 0, 1 I/O thread; sets SHOP_URL and SHOP_PID.
+# $BENCH_SHOP_EXTRA_ARGS come last (e.g. "--set log.access=on": per-request stage times in the log).
 start_shop() {
   local name=$1 port
   shift
   port=$(bench_free_port)
+  # shellcheck disable=SC2086  # the extra arguments split on purpose
   KEEL_SHOP__CURSOR_SECRET="bench-deps-$RANDOM$RANDOM" taskset -c "$BENCH_SERVER_CPU" "$SHOP" serve \
     --listen "127.0.0.1:$port" --threads 1 --set "db.path=$DB" --set log.access=off "$@" \
-    >"$WORK/$name.log" 2>&1 &
+    ${BENCH_SHOP_EXTRA_ARGS:-} >"$WORK/$name.log" 2>&1 &
   SHOP_PID=$!
   BENCH_PIDS+=("$SHOP_PID")
   SHOP_URL="http://127.0.0.1:$port"
