@@ -72,6 +72,7 @@ Options:
   --slo-p99 D     ramp SLO on p99 (default 100ms)
   --set KEY=VAL   extra configuration for the "on" server, e.g. --set overload.limiter=static
                   (repeatable; for tuning: compare against a run without it)
+  --modes LIST    which spike runs, in order (default "on off"; "on" alone for tuning)
   --db PATH       serve this database (seeded, products 1..--products) instead of seeding
   --products N    product ids drawn from 1..N (default 100000)
   --out DIR       results directory (default bench/results/overload-<UTC stamp>)
@@ -82,6 +83,7 @@ EOF
 }
 
 CAPACITY=
+MODES="on off"
 ON_SETS=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -95,6 +97,7 @@ while [ $# -gt 0 ]; do
     --db) DB=${2:?--db needs a path}; shift 2 ;;
     --products) PRODUCTS=${2:?--products needs a value}; shift 2 ;;
     --out) OUT=${2:?--out needs a directory}; shift 2 ;;
+    --modes) MODES=${2:?--modes needs a list}; shift 2 ;;
     --set) ON_SETS+=(--set "${2:?--set needs KEY=VALUE}"); shift 2 ;;
     --quick) QUICK=1; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -111,6 +114,9 @@ if [ "$QUICK" = 1 ]; then
 fi
 [[ "$DURATION" =~ ^[0-9]+$ ]] && [ "$DURATION" -ge 1 ] && [ "$DURATION" -le 600 ] ||
   bench_die "--duration must be an integer number of seconds in 1..600"
+for m in $MODES; do
+  case "$m" in on|off) ;; *) bench_die "--modes: unknown mode $m (on, off)" ;; esac
+done
 [[ "$FACTOR" =~ ^[0-9]+([.][0-9]+)?$ ]] || bench_die "--factor must be a number"
 [[ "$PRODUCTS" =~ ^[0-9]+$ ]] && [ "$PRODUCTS" -ge 1 ] || bench_die "--products must be a positive integer"
 [ -z "$CAPACITY" ] || [[ "$CAPACITY" =~ ^[0-9]+$ ]] || bench_die "--capacity must be an integer (req/s)"
@@ -202,7 +208,7 @@ bench_log "capacity C = $CAPACITY req/s; overload ${FACTOR}x C = $OFFERED req/s 
 RESULTS="$OUT/results.jsonl"
 : >"$RESULTS"
 TOTAL=$((BEFORE + DURATION + AFTER))
-for mode in on off; do
+for mode in $MODES; do
   if [ "$mode" = on ]; then
     start_shop on true ${ON_SETS[@]+"${ON_SETS[@]}"}
   else
