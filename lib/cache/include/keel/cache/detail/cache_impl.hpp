@@ -144,9 +144,8 @@ template <typename K, typename V, typename Hash>
 template <typename F>
 boost::asio::awaitable<Result<Loaded<V>>> Cache<K, V, Hash>::CallLoader(F& loader,
                                                                         Deadline deadline) {
-  // Caught here, inside the raced branch: WithDeadline's `||` waits for the first *successful*
-  // branch, so an exception escaping it would only surface when the load timeout fires. The
-  // loader is user code; its exception must still wake every waiter at once.
+  // Caught here: the loader is user code, and its exception must reach every waiter as an error
+  // value at once, not escape the detached load coroutine.
   try {
     if constexpr (std::is_invocable_v<F&, Deadline>) {
       co_return detail::ToLoaded<V>(co_await loader(deadline));
