@@ -157,7 +157,11 @@ Admission AdmissionController::TryAdmit(const AdmissionRequest& request, TimePoi
   if (const int n = AdmitIfRoom(request.priority)) {
     return Admitted(n);
   }
-  if (settings_.queue_size == 0) {
+  // A full queue with nobody less important to push out refuses here, in the caller's frame-free
+  // path: in a sustained overload that is most refusals, and sending each through Enqueue would
+  // give it a waiter, a timer and a coroutine frame only to refuse it there.
+  if (settings_.queue_size == 0 || (depth_.load() >= settings_.queue_size &&
+                                    LeastImportantWaiterBelow(request.priority) == nullptr)) {
     return Refuse(FullReason(request.priority), request.priority);
   }
   return {.kind = Admission::Kind::kMustQueue};
@@ -230,16 +234,24 @@ void AdmissionController::Unlink(AdmissionWaiter& w, TimePoint now) noexcept {
   depth_gauge_.Set(static_cast<double>(depth));
 }
 
-bool AdmissionController::EvictBelow(Priority p, TimePoint now) noexcept {
+AdmissionWaiter* AdmissionController::LeastImportantWaiterBelow(Priority p) const noexcept {
   for (std::size_t q = kPriorityCount; q-- > Index(p) + 1;) {
-    if (AdmissionWaiter* victim = queues_[q].head) {
-      Unlink(*victim, now);
-      victim->state_ = AdmissionWaiter::State::kEvicted;
-      victim->Wake();
-      return true;
+    if (queues_[q].head != nullptr) {
+      return queues_[q].head;
     }
   }
-  return false;
+  return nullptr;
+}
+
+bool AdmissionController::EvictBelow(Priority p, TimePoint now) noexcept {
+  AdmissionWaiter* victim = LeastImportantWaiterBelow(p);
+  if (victim == nullptr) {
+    return false;
+  }
+  Unlink(*victim, now);
+  victim->state_ = AdmissionWaiter::State::kEvicted;
+  victim->Wake();
+  return true;
 }
 
 void AdmissionController::Grant(TimePoint now) noexcept {

@@ -205,6 +205,25 @@ TEST_F(AdmissionTest, FullQueuePushesOutALessImportantWaiter) {
   c->Release(nullptr);
 }
 
+TEST_F(AdmissionTest, TryAdmitRefusesWhenTheQueueIsFullOfEquallyImportantWaiters) {
+  auto c = Make(1, {.queue_size = 1});
+  ASSERT_EQ(c->TryAdmit(Ask(kDefault)).kind, Kind::kAdmitted);
+  TestWaiter waiting;
+  ASSERT_EQ(c->Enqueue(waiting, Ask(kDefault)).kind, Kind::kQueued);
+  // No place, and nobody less important to push out: refused without a waiter.
+  const auto full = c->TryAdmit(Ask(kDefault));
+  EXPECT_EQ(full.kind, Kind::kRefused);
+  EXPECT_EQ(full.reason, Refusal::kLimit);
+  EXPECT_EQ(c->TryAdmit(Ask(kSheddable)).kind, Kind::kRefused);
+  EXPECT_EQ(c->rejections(Refusal::kLimit, kDefault), 1u);
+  // A critical request could push the default waiter out: it still goes to the queue.
+  EXPECT_EQ(c->TryAdmit(Ask(kCritical)).kind, Kind::kMustQueue);
+  EXPECT_EQ(waiting.wakes, 0);  // TryAdmit decided; only Enqueue pushes out
+  EXPECT_EQ(c->queue_depth(), 1u);
+  EXPECT_EQ(c->Finish(waiting, true).reason, Refusal::kDeadline);
+  c->Release(nullptr);
+}
+
 TEST_F(AdmissionTest, RefusesAtOnceWhenTheDeadlineIsShorterThanTheServiceTime) {
   auto c = Make(10);
   const auto now = clock_.Now();

@@ -172,6 +172,8 @@ class AdmissionController {
   [[nodiscard]] Admission Refuse(Refusal reason, Priority p) noexcept;
   void Link(AdmissionWaiter& w, TimePoint now) noexcept;
   void Unlink(AdmissionWaiter& w, TimePoint now) noexcept;
+  // The oldest waiter of the least important class below p: the one a full queue pushes out.
+  [[nodiscard]] AdmissionWaiter* LeastImportantWaiterBelow(Priority p) const noexcept;
   bool EvictBelow(Priority p, TimePoint now) noexcept;
   void Grant(TimePoint now) noexcept;
   void PublishGauges() noexcept;
