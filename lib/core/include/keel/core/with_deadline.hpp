@@ -24,11 +24,12 @@
 namespace keel {
 
 namespace detail {
-// co_spawn hands a default-constructed value to its handler when the coroutine throws; optional
-// makes that possible for any T.
+// Runs `op` and leaves its value in `*out`, which the caller's frame owns and outlives it. (Not
+// through co_spawn's completion: that needs a default-constructible value, and an optional<T>
+// carried through it trips GCC 12's -Wmaybe-uninitialized under the sanitizers.)
 template <typename T>
-boost::asio::awaitable<std::optional<T>> Optionally(boost::asio::awaitable<T> op) {
-  co_return std::optional<T>(co_await std::move(op));
+boost::asio::awaitable<void> StoreInto(std::optional<T>* out, boost::asio::awaitable<T> op) {
+  out->emplace(co_await std::move(op));
 }
 }  // namespace detail
 
@@ -50,9 +51,11 @@ boost::asio::awaitable<Result<T>> WithDeadline(Deadline deadline, boost::asio::a
   }
   auto executor = co_await boost::asio::this_coro::executor;
   boost::asio::steady_timer timer(executor, deadline.when());
-  auto [order, thrown, value, timer_error] =
+  std::optional<T> value;
+  auto [order, thrown, timer_error] =
       co_await boost::asio::experimental::make_parallel_group(
-          boost::asio::co_spawn(executor, detail::Optionally(std::move(op)), boost::asio::deferred),
+          boost::asio::co_spawn(executor, detail::StoreInto(&value, std::move(op)),
+                                boost::asio::deferred),
           timer.async_wait(boost::asio::deferred))
           .async_wait(boost::asio::experimental::wait_for_one(), boost::asio::deferred);
   if (order[0] == 1 && !timer_error) {
