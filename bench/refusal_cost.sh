@@ -56,7 +56,7 @@ for t in taskset curl nginx wrk "$BENCH_PYTHON"; do command -v "$t" >/dev/null |
 [ -z "$db" ] || [ -f "$db" ] || bench_die "--db $db: no such file"
 
 bench_workdir refusal-cost
-bench_note_load
+bench_note_load "scratch directory $WORK"
 if [ -z "$db" ]; then
   db=$WORK/shop.db
   bench_log "seeding $products products into $db"
@@ -141,8 +141,9 @@ for ((r = 1; r <= rounds; r++)); do
     read -r answered other <<<"$(awk '/requests in/ { n = $1 } /Non-2xx or 3xx/ { o = $NF }
       END { print n + 0, o + 0 }' "$WORK/run-$s-$r")"
     expected=$([ "$s" = success ] && echo $((answered - other)) || echo "$other")
-    [ "$answered" -gt 0 ] && [ $((expected * 100)) -ge $((answered * 99)) ] ||
+    if [ "$answered" -eq 0 ] || [ $((expected * 100)) -lt $((answered * 99)) ]; then
       bench_die "[$s] only $expected of $answered responses had the expected status"
+    fi
     us=$(awk -v a="$c0" -v b="$c1" -v n="$answered" 'BEGIN { printf "%.3f", (b - a) * 1e6 / n }')
     cost[$s]+="$us "
     bench_log "[$r/$rounds] $s: $us us of server CPU per request ($answered requests)"
