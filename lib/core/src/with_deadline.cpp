@@ -1,6 +1,7 @@
 #include "keel/core/with_deadline.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 namespace keel {
 
