@@ -99,14 +99,7 @@ wrk_run() {
 
 start_shop() {
   SHOP_PORT=$(bench_free_port)
-  KEEL_SHOP__CURSOR_SECRET="bench-cache-secret-0123456789" \
-    taskset -c "$BENCH_SERVER_CPU" "$SHOP" serve --listen "127.0.0.1:$SHOP_PORT" --threads 1 \
-    --set "db.path=$WORK/shop.db" --set log.access=off --set cache.products_ttl=1h \
-    >>"$WORK/shop.log" 2>&1 &
-  BENCH_PID=$!
-  BENCH_PIDS+=("$BENCH_PID")
-  bench_wait_http "$BENCH_PID" "http://127.0.0.1:$SHOP_PORT/readyz" 30 ||
-    { tail -n 20 "$WORK/shop.log" >&2; bench_die "keel-shop did not become ready"; }
+  bench_start_shop "$SHOP_PORT" "$WORK/shop.db" "$WORK/shop.log" --set cache.products_ttl=1h
 }
 
 # warm_shop: a short unrecorded wrk run over the hot ids (fills the cache).

@@ -149,14 +149,9 @@ start_shop() {
   shift
   port=$(bench_free_port)
   # shellcheck disable=SC2086  # the extra arguments split on purpose
-  KEEL_SHOP__CURSOR_SECRET="bench-deps-$RANDOM$RANDOM" taskset -c "$BENCH_SERVER_CPU" "$SHOP" serve \
-    --listen "127.0.0.1:$port" --threads 1 --set "db.path=$DB" --set log.access=off "$@" \
-    ${BENCH_SHOP_EXTRA_ARGS:-} >"$WORK/$name.log" 2>&1 &
-  SHOP_PID=$!
-  BENCH_PIDS+=("$SHOP_PID")
+  bench_start_shop "$port" "$DB" "$WORK/$name.log" "$@" ${BENCH_SHOP_EXTRA_ARGS:-}
+  SHOP_PID=$BENCH_PID
   SHOP_URL="http://127.0.0.1:$port"
-  bench_wait_http "$SHOP_PID" "$SHOP_URL/readyz" 60 ||
-    { tail -n 20 "$WORK/$name.log" >&2; bench_die "keel-shop $name did not become ready"; }
 }
 
 # load NAME SCENARIO RATE DURATION: keel-load on CPU 1 into $WORK/NAME/.

@@ -144,6 +144,22 @@ bench_start() {
   fi
 }
 
+# bench_start_shop PORT DB LOG [ARGS...]: `keel-shop serve` ($SHOP) on 127.0.0.1:PORT pinned to
+# $BENCH_SERVER_CPU, 1 I/O thread, db.path=DB, access log off, ARGS appended (--set K=V ...), output
+# appended to LOG; waits up to 60 s for /readyz (dies with the log's tail otherwise). Sets
+# BENCH_PID. The cursor secret is random per start: benchmarks never reuse cursors.
+bench_start_shop() {
+  local port=$1 db=$2 log=$3
+  shift 3
+  KEEL_SHOP__CURSOR_SECRET="bench-$RANDOM$RANDOM$RANDOM$RANDOM" \
+    taskset -c "$BENCH_SERVER_CPU" "$SHOP" serve --listen "127.0.0.1:$port" --threads 1 \
+    --set "db.path=$db" --set log.access=off "$@" >>"$log" 2>&1 &
+  BENCH_PID=$!
+  BENCH_PIDS+=("$BENCH_PID")
+  bench_wait_http "$BENCH_PID" "http://127.0.0.1:$port/readyz" 60 ||
+    { tail -n 20 "$log" >&2; bench_die "keel-shop did not become ready (log $log)"; }
+}
+
 # bench_start_server NAME PORT LOG [READY_TIMEOUT_S]: NAME is keel (keel-hello, $BENCH_KEEL_THREADS
 # I/O threads (1), access log off, $BENCH_KEEL_EXTRA_ARGS appended) or a peer (nginx, go, fastify: 1 worker). Sets BENCH_PID.
 bench_start_server() {

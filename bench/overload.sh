@@ -157,15 +157,8 @@ start_shop() {
   port=$(bench_free_port)
   BASE="http://127.0.0.1:$port"
   bench_log "[$name] keel-shop on $BASE (CPU $BENCH_SERVER_CPU, 1 I/O thread, overload.enabled=$enabled)"
-  KEEL_SHOP__CURSOR_SECRET="bench-$RANDOM$RANDOM$RANDOM$RANDOM" \
-    taskset -c "$BENCH_SERVER_CPU" "$SHOP" serve --listen "127.0.0.1:$port" --threads 1 \
-    --set "db.path=$DB" --set log.access=off --set "overload.enabled=$enabled" "$@" \
-    >"$WORK/$name.server.log" 2>&1 &
-  BENCH_PID=$!
-  BENCH_PIDS+=("$BENCH_PID")
+  bench_start_shop "$port" "$DB" "$WORK/$name.server.log" --set "overload.enabled=$enabled" "$@"
   SERVER_PID=$BENCH_PID
-  bench_wait_http "$SERVER_PID" "$BASE/readyz" 60 ||
-    { tail -n 20 "$WORK/$name.server.log" >&2; bench_die "keel-shop did not become ready"; }
   local code
   code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$BASE/v1/products/1" || true)
   [ "$code" = 200 ] || bench_die "[$name] check request GET /v1/products/1 answered $code"

@@ -107,12 +107,7 @@ start() {
     success) sets=(--set overload.enabled=false) ;;
     refusal) sets=(--set overload.share_default=0 --set overload.share_sheddable=0 --set overload.queue_size=0) ;;
   esac
-  KEEL_SHOP__CURSOR_SECRET="bench-$RANDOM$RANDOM$RANDOM$RANDOM" \
-    taskset -c "$BENCH_SERVER_CPU" "$SHOP" serve --listen "127.0.0.1:$port" --threads 1 \
-    --set "db.path=$db" --set log.access=off "${sets[@]}" >"$WORK/$name.log" 2>&1 &
-  BENCH_PID=$!
-  BENCH_PIDS+=("$BENCH_PID")
-  bench_wait_http "$BENCH_PID" "http://127.0.0.1:$port/readyz" 60 || bench_die "$name did not start ($WORK/$name.log)"
+  bench_start_shop "$port" "$db" "$WORK/$name.log" "${sets[@]}"
 }
 
 # Random product paths for wrk (bench/shop_paths.lua picks one per request).

@@ -114,14 +114,8 @@ fi
 PORT=$(bench_free_port)
 BASE="http://127.0.0.1:$PORT"
 bench_log "starting keel-shop on $BASE (CPU $BENCH_SERVER_CPU, 1 I/O thread, access log off)"
-KEEL_SHOP__CURSOR_SECRET="bench-$RANDOM$RANDOM$RANDOM$RANDOM" \
-  taskset -c "$BENCH_SERVER_CPU" "$SHOP" serve --listen "127.0.0.1:$PORT" --threads 1 \
-  --set "db.path=$DB" --set log.access=off >"$WORK/server.log" 2>&1 &
-BENCH_PID=$!
-BENCH_PIDS+=("$BENCH_PID")
+bench_start_shop "$PORT" "$DB" "$WORK/server.log"
 SERVER_PID=$BENCH_PID
-bench_wait_http "$SERVER_PID" "$BASE/readyz" 60 ||
-  { tail -n 20 "$WORK/server.log" >&2; bench_die "keel-shop did not become ready"; }
 
 COUNTS=$("$BENCH_PYTHON" "$HELPER" urls "$DB" "$WORK" "$BASE" 10000)
 bench_log "request lists written ($COUNTS)"

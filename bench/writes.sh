@@ -121,14 +121,8 @@ BASE="http://127.0.0.1:$PORT"
 SIZES=$("$BENCH_PYTHON" "$HELPER" prepare "$DBW" "$WORK" "$BASE")
 bench_log "restocked; scenarios written ($SIZES)"
 bench_log "starting keel-shop on $BASE (CPU $BENCH_SERVER_CPU, 1 I/O thread, workers on, access log off)"
-KEEL_SHOP__CURSOR_SECRET="bench-$RANDOM$RANDOM$RANDOM$RANDOM" \
-  taskset -c "$BENCH_SERVER_CPU" "$SHOP" serve --listen "127.0.0.1:$PORT" --threads 1 \
-  --set "db.path=$DBW" --set log.access=off >"$WORK/server.log" 2>&1 &
-BENCH_PID=$!
-BENCH_PIDS+=("$BENCH_PID")
+bench_start_shop "$PORT" "$DBW" "$WORK/server.log"
 SERVER_PID=$BENCH_PID
-bench_wait_http "$SERVER_PID" "$BASE/readyz" 60 ||
-  { tail -n 20 "$WORK/server.log" >&2; bench_die "keel-shop did not become ready"; }
 code=$(curl -s -o "$WORK/check.json" -w '%{http_code}' --max-time 5 -X POST "$BASE/v1/orders" \
   -H 'Content-Type: application/json' -H "Idempotency-Key: bench-check-$RANDOM$RANDOM" \
   -d '{"user_id": 1, "items": [{"product_id": 1, "quantity": 1}]}' || true)
