@@ -183,6 +183,7 @@ int main(int argc, char** argv) {
   shop::AddShopConfig(schema);
   shop::AddProviderConfig(schema);              // deps.recommendations.*, deps.payment.*
   keel::resilience::AddOverloadConfig(schema);  // overload.*, ratelimit.*: serve only
+  shop::SetShopOverloadDefaults(schema);        // overload.queue_size = 0
   const keel::Config config = keel::LoadConfigOrExit(schema, options);
 
   if (worker->parsed()) {

@@ -307,6 +307,14 @@ void ConfigSchema::Add(ConfigKey key) {
   keys_.push_back(std::move(key));
 }
 
+void ConfigSchema::SetDefault(std::string_view name, std::string default_value) {
+  auto it =
+      std::find_if(keys_.begin(), keys_.end(), [&](const ConfigKey& k) { return k.name == name; });
+  KEEL_CHECK(it != keys_.end());
+  KEEL_CHECK(ParseText(it->type, default_value).has_value());
+  it->default_value = std::move(default_value);
+}
+
 const ConfigKey* ConfigSchema::Find(std::string_view name) const {
   for (const auto& k : keys_) {
     if (k.name == name) {

@@ -50,6 +50,25 @@ TEST(Config, DefaultsApply) {
   EXPECT_FALSE(c->GetBool("server.timing"));
 }
 
+TEST(Config, SetDefaultReplacesTheDeclaredDefaultOnly) {
+  ConfigSchema schema = TestSchema();
+  schema.SetDefault("server.threads", "4");
+  auto c = Config::Load(schema, Env({}));
+  ASSERT_TRUE(c.ok()) << c.error().message();
+  EXPECT_EQ(c->GetInt("server.threads"), 4);
+  EXPECT_EQ(schema.Find("server.threads")->default_value, "4");
+  // Still only the weakest source: the environment (and a file, flags) win over it.
+  auto overridden = Config::Load(schema, Env({"KEEL_SERVER__THREADS=2"}));
+  ASSERT_TRUE(overridden.ok()) << overridden.error().message();
+  EXPECT_EQ(overridden->GetInt("server.threads"), 2);
+}
+
+TEST(ConfigDeathTest, SetDefaultOfAnUndeclaredKeyOrAnUnparsableValueIsAProgrammingError) {
+  ConfigSchema schema = TestSchema();
+  EXPECT_DEATH(schema.SetDefault("server.no_such_key", "1"), "");
+  EXPECT_DEATH(schema.SetDefault("server.threads", "many"), "");
+}
+
 TEST(Config, PrecedenceFileThenEnvThenFlags) {
   const auto file = WriteFile("[server]\nthreads = 2\nlisten = \"0.0.0.0:1\"\n");
   ConfigSources s = Env({"KEEL_SERVER__THREADS=3", "PATH=/bin"});

@@ -6,6 +6,15 @@
 
 namespace shop {
 
+void SetShopOverloadDefaults(keel::ConfigSchema& schema) {
+  // No admission queue: the shop's hot routes are cache reads whose cost is the event loop's one
+  // core, where a waiting request only delays the successes and refusals behind it. Measured on
+  // GET /v1/products/{id} past capacity (docs/overload.md, "The shop's choices"): goodput with
+  // the library's queue of 100 against none, 67 % vs 152 % of C at 2x C (13 alternating pairs)
+  // and 13 % vs 45 % at 3x C (3 pairs).
+  schema.SetDefault("overload.queue_size", "0");
+}
+
 void AddShopConfig(keel::ConfigSchema& schema) {
   keel::data::AddSqliteConfig(schema, "db", "var/shop.db");
   AddBackgroundConfig(schema);  // jobs.*, idempotency.*, shop.serve_workers, shop.test_job_delay

@@ -35,6 +35,9 @@ struct ShopSettings {
 
 // Declares db.* and shop.* (call after keel::observe::Service::AddConfig).
 void AddShopConfig(keel::ConfigSchema& schema);
+// The shop's own defaults for keys the library declares (call after
+// keel::resilience::AddOverloadConfig).
+void SetShopOverloadDefaults(keel::ConfigSchema& schema);
 [[nodiscard]] ShopSettings ShopSettingsFromConfig(const keel::Config& config);
 
 }  // namespace shop
