@@ -9,51 +9,6 @@ namespace keel::observe::detail {
 
 namespace {
 
-// Length of the well-formed UTF-8 sequence starting at s[i] (RFC 3629 table), 0 if ill-formed.
-std::size_t Utf8SequenceLength(std::string_view s, std::size_t i) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char b0 = byte(i);
-  if (b0 < 0x80) {
-    return 1;
-  }
-  std::size_t len = 0;
-  unsigned char lo = 0x80;
-  unsigned char hi = 0xBF;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    len = 2;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    len = 3;
-    if (b0 == 0xE0) {
-      lo = 0xA0;  // overlong
-    }
-    if (b0 == 0xED) {
-      hi = 0x9F;  // surrogates
-    }
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    len = 4;
-    if (b0 == 0xF0) {
-      lo = 0x90;  // overlong
-    }
-    if (b0 == 0xF4) {
-      hi = 0x8F;  // above U+10FFFF
-    }
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) {
-    return 0;
-  }
-  if (byte(i + 1) < lo || byte(i + 1) > hi) {
-    return 0;
-  }
-  for (std::size_t k = 2; k < len; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) {
-      return 0;
-    }
-  }
-  return len;
-}
-
 template <typename T>
 void AppendChars(std::string& out, T v) {
   char buf[32];
@@ -62,74 +17,6 @@ void AppendChars(std::string& out, T v) {
 }
 
 }  // namespace
-
-std::string_view ValidUtf8(std::string_view in, std::string& scratch) {
-  std::size_t i = 0;
-  while (i < in.size()) {
-    const std::size_t len = Utf8SequenceLength(in, i);
-    if (len == 0) {
-      break;
-    }
-    i += len;
-  }
-  if (i == in.size()) {
-    return in;
-  }
-  scratch.assign(in.substr(0, i));
-  while (i < in.size()) {
-    const std::size_t len = Utf8SequenceLength(in, i);
-    if (len == 0) {
-      scratch += "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER
-      ++i;
-    } else {
-      scratch.append(in.substr(i, len));
-      i += len;
-    }
-  }
-  return scratch;
-}
-
-void AppendJsonString(std::string& out, std::string_view s) {
-  std::string scratch;
-  s = ValidUtf8(s, scratch);
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 0xF];
-        } else {
-          out += ch;
-        }
-    }
-  }
-  out += '"';
-}
 
 void AppendUint(std::string& out, std::uint64_t v) {
   AppendChars(out, v);

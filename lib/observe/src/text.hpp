@@ -6,15 +6,14 @@
 #include <string>
 #include <string_view>
 
+#include "keel/core/json_string.hpp"
+#include "keel/core/utf8.hpp"
+
 namespace keel::observe::detail {
 
-// `in` when it is valid UTF-8, otherwise a copy in `scratch` with each invalid byte replaced by
-// U+FFFD. Consumers (log pipelines, Prometheus' parser) reject invalid UTF-8 outright, and
-// client-controlled text (paths, ids) can contain anything.
-[[nodiscard]] std::string_view ValidUtf8(std::string_view in, std::string& scratch);
-
-// `s` as a JSON string literal, quotes included (RFC 8259; control characters as \u00XX).
-void AppendJsonString(std::string& out, std::string_view s);
+// ValidUtf8 and AppendJsonString (keel/core) are used here too.
+using keel::AppendJsonString;
+using keel::ValidUtf8;
 
 void AppendUint(std::string& out, std::uint64_t v);
 void AppendInt(std::string& out, std::int64_t v);

@@ -8,35 +8,6 @@
 namespace keel::observe::detail {
 namespace {
 
-std::string Json(std::string_view s) {
-  std::string out;
-  AppendJsonString(out, s);
-  return out;
-}
-
-TEST(TextTest, JsonEscapesQuotesBackslashesAndControls) {
-  EXPECT_EQ(Json("plain"), "\"plain\"");
-  EXPECT_EQ(Json("a\"b\\c"), "\"a\\\"b\\\\c\"");
-  EXPECT_EQ(Json("\n\r\t\b\f"), "\"\\n\\r\\t\\b\\f\"");
-  EXPECT_EQ(Json(std::string_view("\x01\x1f\0", 3)), "\"\\u0001\\u001f\\u0000\"");
-  EXPECT_EQ(Json("\x7f/"), "\"\x7f/\"");
-}
-
-TEST(TextTest, Utf8IsKeptAndInvalidBytesReplaced) {
-  std::string scratch;
-  EXPECT_EQ(ValidUtf8("h\xC3\xA9llo \xE2\x82\xAC \xF0\x9F\x98\x80", scratch),
-            "h\xC3\xA9llo \xE2\x82\xAC \xF0\x9F\x98\x80");
-  EXPECT_EQ(ValidUtf8("a\xFF"
-                      "b",
-                      scratch),
-            "a\xEF\xBF\xBD"
-            "b");
-  EXPECT_EQ(ValidUtf8("\xC0\xAF", scratch), "\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong '/'
-  EXPECT_EQ(ValidUtf8("\xED\xA0\x80", scratch),
-            "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");                            // a surrogate
-  EXPECT_EQ(ValidUtf8("end\xE2\x82", scratch), "end\xEF\xBF\xBD\xEF\xBF\xBD");  // truncated
-}
-
 TEST(TextTest, NanosAsSeconds) {
   const auto f = [](std::uint64_t ns) {
     std::string out;

@@ -3,7 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <keel/core/check.hpp>
-#include <keel/http/problem.hpp>
+#include <keel/core/json_string.hpp>
 
 namespace shop {
 
@@ -35,14 +35,14 @@ void JsonWriter::Close(char bracket) {
 
 void JsonWriter::Key(std::string_view key) {
   BeforeValue();
-  keel::http::AppendJsonString(out_, key);
+  keel::AppendJsonString(out_, key);
   out_ += ':';
   after_key_ = true;
 }
 
 void JsonWriter::String(std::string_view value) {
   BeforeValue();
-  keel::http::AppendJsonString(out_, value);
+  keel::AppendJsonString(out_, value);
 }
 
 void JsonWriter::Int(std::int64_t value) {

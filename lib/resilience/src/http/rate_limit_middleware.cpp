@@ -6,6 +6,7 @@
 #include <functional>
 #include <span>
 
+#include "keel/core/json_string.hpp"
 #include "keel/http/problem.hpp"
 #include "keel/http/router.hpp"
 #include "keel/resilience/ratelimit_headers.hpp"
@@ -190,7 +191,7 @@ http::Response RateLimitMiddleware::TooManyRequests(const Checked* checked, std:
   std::string& body = response.mutable_body();
   body.pop_back();
   body += ",\"violated-policies\":[";
-  http::AppendJsonString(body, name);
+  AppendJsonString(body, name);
   body += "]}";
   response.SetHeader("Retry-After", std::to_string(retry));
   AddFields(response, checked, n);

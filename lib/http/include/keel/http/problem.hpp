@@ -35,7 +35,4 @@ struct Problem {
 // the message, Retry-After from retry_after().
 [[nodiscard]] Response ErrorResponse(const Error& error, std::string_view instance);
 
-// Appends `s` to `out` as a JSON string literal (quotes included, RFC 8259 escaping).
-void AppendJsonString(std::string& out, std::string_view s);
-
 }  // namespace keel::http
