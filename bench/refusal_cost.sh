@@ -26,24 +26,36 @@ of goodput:  g + (F - g) k = 1,  k = refusal cost / success cost, so the best go
 policy can keep is  g = (1 - F k) / (1 - k)  of C (0 when F k >= 1). Printed for F = 2 and 3, with
 keel's refusal and with nginx's.
 
+With --rates, the question is instead how fast a request can be *answered* at a given arrival
+rate: keel-load (open loop, latency from each request's scheduled time, 64..512 connections,
+2 s timeout) offers each rate for --duration seconds to all three servers (after the same 2 s wrk
+warm-up), in interleaved rounds, and the script prints the medians of the p50/p99 of the expected
+answers (200 for success, 503 for the others), keel-load's errors (timeouts, resets) and late
+sends (no free connection: the server is behind) and server CPU per request. nginx503 at a rate is the floor for any server's
+refusal latency on this machine with this client; success shows what the same rate costs when
+every request is served.
+
 Options:
   --duration S   measured seconds per server and round (default 5)
+  --rates LIST   open-loop mode (above): space-separated req/s, e.g. "24000 48000 72000"
   --rounds N     interleaved rounds (default 3)
   --db PATH      serve this seeded database (products 1..--products) instead of seeding one
   --products N   product ids drawn from 1..N (default 100000)
   -h, --help     this help
-Environment: BENCH_KEEL_SHOP (binary), BENCH_SERVER_CPU, BENCH_CLIENT_CPU.
+Environment: BENCH_KEEL_SHOP, BENCH_KEEL_LOAD (binaries), BENCH_SERVER_CPU, BENCH_CLIENT_CPU.
 EOF
 }
 
 SHOP=${BENCH_KEEL_SHOP:-$BENCH_REPO/build/release/apps/shop/keel-shop}
-duration=5 rounds=3 db="" products=100000
+LOAD=${BENCH_KEEL_LOAD:-$BENCH_REPO/build/release/tools/keel-load/keel-load}
+duration=5 rounds=3 db="" products=100000 rates=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) duration=${2:?}; shift 2 ;;
     --rounds) rounds=${2:?}; shift 2 ;;
     --db) db=${2:?}; shift 2 ;;
     --products) products=${2:?}; shift 2 ;;
+    --rates) rates=${2:?}; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -53,6 +65,8 @@ for v in duration rounds products; do
 done
 for t in taskset curl nginx wrk "$BENCH_PYTHON"; do command -v "$t" >/dev/null || bench_die "$t not found"; done
 [ -x "$SHOP" ] || bench_die "$SHOP not built (this script builds nothing)"
+for rate in $rates; do [[ $rate =~ ^[1-9][0-9]*$ ]] || bench_die "--rates: $rate is not a rate in req/s"; done
+[ -z "$rates" ] || [ -x "$LOAD" ] || bench_die "$LOAD not built (this script builds nothing)"
 [ -z "$db" ] || [ -f "$db" ] || bench_die "--db $db: no such file"
 
 bench_workdir refusal-cost
@@ -121,6 +135,55 @@ load() {
     -s "$BENCH_DIR/shop_paths.lua" "http://127.0.0.1:$1" -- "$WORK/paths.txt" >"$3" 2>&1 ||
     bench_die "wrk failed: $(tail -n 3 "$3")"
 }
+
+# open_loop: the --rates mode; prints its table and exits.
+open_loop() {
+  local r s rate port c0 c1 name
+  local -A p50 p99 errors late cpu
+  for ((r = 1; r <= rounds; r++)); do
+    for rate in $rates; do
+      for s in success refusal nginx503; do
+        port=$(bench_free_port)
+        start "$s" "$port"
+        printf 'base_url = "http://127.0.0.1:%s"\n[vars.id]\ndist = "uniform"\nlo = 1\nhi = %s\n[[requests]]\nname = "product"\npath = "/v1/products/{id}"\n' \
+          "$port" "$products" >"$WORK/scenario.toml"
+        name="$s-$rate-$r"
+        load "$port" 2 "$WORK/warm-$name"  # the same warm-up as the closed-loop runs
+        c0=$(bench_cpu_seconds "$BENCH_PID")
+        timeout $((duration + 60)) taskset -c "$BENCH_CLIENT_CPU" "$LOAD" -s "$WORK/scenario.toml" \
+          -c 64 --max-connections 512 --timeout 2s -p constant -r "$rate" -d "${duration}s" \
+          --out "$WORK/$name" >"$WORK/$name.txt" 2>&1 || bench_die "keel-load failed: $(tail -n 3 "$WORK/$name.txt")"
+        c1=$(bench_cpu_seconds "$BENCH_PID")
+        bench_stop "$BENCH_PID"
+        read -r a b e c d <<<"$("$BENCH_PYTHON" -c 'import json, sys
+s = json.load(open(sys.argv[1])); t = s["totals"]
+l = s["latency_ok_ms" if sys.argv[4] == "success" else "latency_refused_ms"]
+if t["responses"] == 0 or l["count"] < 0.99 * t["responses"]:
+    sys.exit("only %d of %d responses had the expected status" % (l["count"], t["responses"]))
+cpu = (float(sys.argv[2]) - float(sys.argv[3])) * 1e6 / t["responses"]
+print(l["p50"], l["p99"], t["errors"], t["late"], "%.2f" % cpu)' \
+          "$WORK/$name/summary.json" "$c1" "$c0" "$s")" || bench_die "[$name] not measured"
+        p50[$s-$rate]+="$a " p99[$s-$rate]+="$b " errors[$s-$rate]+="$e " late[$s-$rate]+="$c " cpu[$s-$rate]+="$d "
+        bench_log "[$r/$rounds] $s at $rate req/s: p50 $a ms, p99 $b ms; errors $e; late sends $c; $d us CPU/request"
+      done
+    done
+  done
+  # shellcheck disable=SC2086  # the lists are space-separated numbers
+  {
+    printf '%-9s %8s %10s %10s %9s %11s %11s\n' server "req/s" "p50 ms" "p99 ms" errors "late sends" "CPU us/req"
+    for rate in $rates; do
+      for s in success refusal nginx503; do
+        printf '%-9s %8s %10s %10s %9s %11s %11s\n' "$s" "$rate" "$(bench_median ${p50[$s-$rate]})" \
+          "$(bench_median ${p99[$s-$rate]})" "$(bench_median ${errors[$s-$rate]})" \
+          "$(bench_median ${late[$s-$rate]})" "$(bench_median ${cpu[$s-$rate]})"
+      done
+    done
+    echo "keel-load open loop, -c 64 --max-connections 512 --timeout 2s, ${duration} s per run, medians of $rounds interleaved rounds; load average at start $LOAD_START"
+  } | tee "$WORK/summary.txt"
+  KEEP_WORK=0
+  exit 0
+}
+[ -z "$rates" ] || open_loop
 
 declare -A cost
 servers="success refusal nginx503"
