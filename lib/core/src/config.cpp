@@ -311,7 +311,10 @@ void ConfigSchema::SetDefault(std::string_view name, std::string default_value) 
   auto it =
       std::find_if(keys_.begin(), keys_.end(), [&](const ConfigKey& k) { return k.name == name; });
   KEEL_CHECK(it != keys_.end());
-  KEEL_CHECK(ParseText(it->type, default_value).has_value());
+  // The key's bounds and choices were written for the library's default; an application's must
+  // meet them too, since defaults are not checked again when a configuration loads.
+  const auto value = ParseText(it->type, default_value);
+  KEEL_CHECK(value.has_value() && !CheckBounds(*it, *value));
   it->default_value = std::move(default_value);
 }
 

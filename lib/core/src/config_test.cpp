@@ -63,10 +63,12 @@ TEST(Config, SetDefaultReplacesTheDeclaredDefaultOnly) {
   EXPECT_EQ(overridden->GetInt("server.threads"), 2);
 }
 
-TEST(ConfigDeathTest, SetDefaultOfAnUndeclaredKeyOrAnUnparsableValueIsAProgrammingError) {
+TEST(ConfigDeathTest, SetDefaultOfAnUndeclaredKeyOrAnInvalidValueIsAProgrammingError) {
   ConfigSchema schema = TestSchema();
   EXPECT_DEATH(schema.SetDefault("server.no_such_key", "1"), "");
   EXPECT_DEATH(schema.SetDefault("server.threads", "many"), "");
+  EXPECT_DEATH(schema.SetDefault("server.threads", "65"), "");  // above the key's max
+  EXPECT_DEATH(schema.SetDefault("log.level", "trace"), "");    // not one of its choices
 }
 
 TEST(Config, PrecedenceFileThenEnvThenFlags) {

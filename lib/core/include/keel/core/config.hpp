@@ -51,8 +51,8 @@ class ConfigSchema {
   // Declares a key; declaring the same name twice is a programming error (KEEL_CHECK).
   void Add(ConfigKey key);
   // Replaces the default of a declared key: an application's own default for a key a library
-  // declares (e.g. keel-shop's overload.queue_size). An undeclared key or a default that does not
-  // parse is a programming error (KEEL_CHECK), as in Add.
+  // declares (e.g. keel-shop's overload.queue_size). An undeclared key, or a default that does not
+  // parse or breaks the key's bounds or choices, is a programming error (KEEL_CHECK).
   void SetDefault(std::string_view name, std::string default_value);
   [[nodiscard]] const ConfigKey* Find(std::string_view name) const;
   [[nodiscard]] const std::vector<ConfigKey>& keys() const noexcept { return keys_; }
