@@ -145,8 +145,7 @@ open_loop() {
       for s in success refusal nginx503; do
         port=$(bench_free_port)
         start "$s" "$port"
-        printf 'base_url = "http://127.0.0.1:%s"\n[vars.id]\ndist = "uniform"\nlo = 1\nhi = %s\n[[requests]]\nname = "product"\npath = "/v1/products/{id}"\n' \
-          "$port" "$products" >"$WORK/scenario.toml"
+        "$BENCH_PYTHON" "$BENCH_DIR/overload.py" scenario "http://127.0.0.1:$port" "$products" "$WORK/scenario.toml"
         name="$s-$rate-$r"
         load "$port" 2 "$WORK/warm-$name"  # the same warm-up as the closed-loop runs
         c0=$(bench_cpu_seconds "$BENCH_PID")
