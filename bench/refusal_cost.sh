@@ -138,7 +138,7 @@ load() {
 
 # open_loop: the --rates mode; prints its table and exits.
 open_loop() {
-  local r s rate port c0 c1 name
+  local r s rate port c0 c1 name q50 q99 n_errors n_late us
   local -A p50 p99 errors late cpu
   for ((r = 1; r <= rounds; r++)); do
     for rate in $rates; do
@@ -154,7 +154,7 @@ open_loop() {
           --out "$WORK/$name" >"$WORK/$name.txt" 2>&1 || bench_die "keel-load failed: $(tail -n 3 "$WORK/$name.txt")"
         c1=$(bench_cpu_seconds "$BENCH_PID")
         bench_stop "$BENCH_PID"
-        read -r a b e c d <<<"$("$BENCH_PYTHON" -c 'import json, sys
+        read -r q50 q99 n_errors n_late us <<<"$("$BENCH_PYTHON" -c 'import json, sys
 s = json.load(open(sys.argv[1])); t = s["totals"]
 l = s["latency_ok_ms" if sys.argv[4] == "success" else "latency_refused_ms"]
 if t["responses"] == 0 or l["count"] < 0.99 * t["responses"]:
@@ -162,8 +162,8 @@ if t["responses"] == 0 or l["count"] < 0.99 * t["responses"]:
 cpu = (float(sys.argv[2]) - float(sys.argv[3])) * 1e6 / t["responses"]
 print(l["p50"], l["p99"], t["errors"], t["late"], "%.2f" % cpu)' \
           "$WORK/$name/summary.json" "$c1" "$c0" "$s")" || bench_die "[$name] not measured"
-        p50[$s-$rate]+="$a " p99[$s-$rate]+="$b " errors[$s-$rate]+="$e " late[$s-$rate]+="$c " cpu[$s-$rate]+="$d "
-        bench_log "[$r/$rounds] $s at $rate req/s: p50 $a ms, p99 $b ms; errors $e; late sends $c; $d us CPU/request"
+        p50[$s-$rate]+="$q50 " p99[$s-$rate]+="$q99 " errors[$s-$rate]+="$n_errors " late[$s-$rate]+="$n_late " cpu[$s-$rate]+="$us "
+        bench_log "[$r/$rounds] $s at $rate req/s: p50 $q50 ms, p99 $q99 ms; errors $n_errors; late sends $n_late; $us us CPU/request"
       done
     done
   done
