@@ -231,7 +231,7 @@ asio::awaitable<bool> Connection::Flush() {
   }
   boost::system::error_code ec;
   std::size_t written = socket_.write_some(asio::buffer(out_), ec);
-  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+  if (ec && !WouldBlock(ec)) {
     co_return false;
   }
   if (written < out_.size()) {
@@ -740,7 +740,7 @@ asio::awaitable<void> Connection::LingeringClose() {
         discarded += n;
         continue;
       }
-      if (ec != asio::error::would_block && ec != asio::error::try_again) {
+      if (!WouldBlock(ec)) {
         break;  // EOF: the client has closed its side too
       }
       auto [wait_ec] = co_await socket_.async_wait(asio::ip::tcp::socket::wait_read, kAwait);
