@@ -5,9 +5,9 @@
 // that commit copies the WAL into the database file and fsyncs both while every later write (an
 // order, a job's acknowledgement) queues behind the single writer (in bench/dependencies.sh a 55 ms
 // transaction with writes queued up to 390 ms behind it). Here the writer's commit only notes the
-// WAL's size; past `pages` this
-// thread runs a PASSIVE checkpoint on its own connection, which never waits for the writer or for
-// readers, and the writer restarts the WAL once every page of it is in the database file.
+// WAL's size; past `pages` this thread runs a PASSIVE checkpoint on its own connection, which
+// never waits for the writer or for readers, and the writer restarts the WAL once every page of
+// it is in the database file.
 // Backstop: a PASSIVE checkpoint copies only the pages committed before it started, so writes
 // that never pause keep the WAL from ever being copied whole (and restarted); past
 // kBackstopFactor x `pages` the committing writer waits for a background checkpoint in progress
