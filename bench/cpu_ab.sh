@@ -49,9 +49,8 @@ for s in "${servers[@]}"; do
 done
 per_conn=$((rate / 64))
 [ "$per_conn" -ge 1 ] || bench_die "--rate must be at least 64"
-trap bench_cleanup EXIT INT TERM
+bench_workdir cpu-ab  # stops the servers on exit; keeps the logs only when the run failed
 [[ " ${servers[*]} " == *" nginx "* ]] && bench_prepare_peers nginx
-work=$(mktemp -d "${TMPDIR:-/tmp}/keel-cpu-ab.XXXXXX")
 
 declare -A results
 for ((r = 1; r <= rounds; r++)); do
@@ -59,9 +58,9 @@ for ((r = 1; r <= rounds; r++)); do
     s=${servers[$i]}
     port=$(bench_free_port)
     if [ "$s" = nginx ]; then
-      bench_start_server nginx "$port" "$work/server-$i.log"
+      bench_start_server nginx "$port" "$WORK/server-$i.log"
     else
-      BENCH_KEEL_HELLO=$s bench_start_server keel "$port" "$work/server-$i.log"
+      BENCH_KEEL_HELLO=$s bench_start_server keel "$port" "$WORK/server-$i.log"
     fi
     url=http://127.0.0.1:$port$path
     taskset -c "$BENCH_CLIENT_CPU" h2load --h1 -c64 --rps "$per_conn" -D 1 "$url" >/dev/null
@@ -83,3 +82,4 @@ for i in "${!servers[@]}"; do
   printf '%-60s  %s (%s)\n' "${servers[$i]}" "$(bench_median ${results[$i]})" "${results[$i]# }"
 done
 echo "rate $rate req/s from h2load (64 connections), $duration s per run, $rounds interleaved rounds, path $path"
+KEEP_WORK=0
