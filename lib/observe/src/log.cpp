@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "keel/core/json_string.hpp"
 #include "keel/core/stage_account.hpp"
 #include "text.hpp"
 
@@ -245,16 +246,16 @@ void Logger::Write(LogLevel level, std::string_view msg,
     line += "\",\"level\":\"";
     line += LogLevelName(level);
     line += "\",\"msg\":";
-    detail::AppendJsonString(line, msg);
+    AppendJsonString(line, msg);
     for (const LogField& field : fields) {
       line += ',';
-      detail::AppendJsonString(line, field.key_);
+      AppendJsonString(line, field.key_);
       line += ':';
       std::visit(
           [&](const auto& v) {
             using T = std::decay_t<decltype(v)>;
             if constexpr (std::is_same_v<T, std::string_view>) {
-              detail::AppendJsonString(line, v);
+              AppendJsonString(line, v);
             } else if constexpr (std::is_same_v<T, bool>) {
               line += v ? "true" : "false";
             } else if constexpr (std::is_same_v<T, double>) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "keel/core/check.hpp"
+#include "keel/core/utf8.hpp"
 #include "text.hpp"
 
 namespace keel::observe {
@@ -75,7 +76,7 @@ std::optional<MetricLabels> SeriesKey(MetricType type, const MetricLabels& label
 
 void AppendEscapedHelp(std::string& out, std::string_view help) {
   std::string scratch;
-  for (char c : detail::ValidUtf8(help, scratch)) {
+  for (char c : ValidUtf8(help, scratch)) {
     if (c == '\\') {
       out += "\\\\";
     } else if (c == '\n') {
@@ -88,7 +89,7 @@ void AppendEscapedHelp(std::string& out, std::string_view help) {
 
 void AppendEscapedLabelValue(std::string& out, std::string_view value) {
   std::string scratch;
-  for (char c : detail::ValidUtf8(value, scratch)) {
+  for (char c : ValidUtf8(value, scratch)) {
     if (c == '\\') {
       out += "\\\\";
     } else if (c == '"') {

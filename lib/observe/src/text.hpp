@@ -6,14 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "keel/core/json_string.hpp"
-#include "keel/core/utf8.hpp"
-
 namespace keel::observe::detail {
-
-// ValidUtf8 and AppendJsonString (keel/core) are used here too.
-using keel::AppendJsonString;
-using keel::ValidUtf8;
 
 void AppendUint(std::string& out, std::uint64_t v);
 void AppendInt(std::string& out, std::int64_t v);
